@@ -1,0 +1,46 @@
+// Command mockftpd runs a scriptable mock FTP server.
+//
+//	mockftpd [flags]                 serve until SIGINT or SIGTERM
+//	mockftpd validate FILE...        check scenario files
+//	mockftpd codes [-json]           print the reply-code catalogue
+//	mockftpd version                 print the version
+//
+// Every flag can also be set from the environment as MOCKFTPD_<NAME>
+// (dashes become underscores): MOCKFTPD_LISTEN, MOCKFTPD_PASSIVE_PORTS...
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
+}
+
+// run is the whole program, testable: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) (string, bool)) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "version", "-version", "--version":
+			fmt.Fprintln(stdout, "mockftpd", version())
+			return 0
+		case "validate":
+			return runValidate(args[1:], stdout, stderr)
+		case "codes":
+			return runCodes(args[1:], stdout, stderr)
+		case "help", "-h", "-help", "--help":
+			fs := newServeFlags(stderr)
+			fs.set.SetOutput(stdout)
+			fs.set.Usage()
+			return 0
+		}
+	}
+	return runServe(ctx, args, stdout, stderr, env)
+}

@@ -1,0 +1,478 @@
+// Package server is mockftpd's FTP server: ftpserverlib with an afero
+// filesystem, behind a scenario engine that owns every control connection.
+//
+// The engine reads each command from the client, asks the scenario
+// (package scenario) whether a rule fires, and either answers itself or
+// hands the command to ftpserverlib over an in-memory pipe, relaying or
+// rewriting its replies. Data-channel faults reach the second connection
+// through ftpserverlib's passive-listener wrapper, a proxy on the
+// active-mode path, and a wrapper around the filesystem.
+package server
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	ftpserver "github.com/fclairamb/ftpserverlib"
+	"github.com/spf13/afero"
+
+	"github.com/mockftpd/mockftpd/scenario"
+)
+
+// journalLimit bounds the journal of a long-running server.
+const journalLimit = 100000
+
+// Server is a running mock FTP server.
+type Server struct {
+	cfg     Config
+	ln      net.Listener
+	ftp     *ftpserver.FtpServer
+	pipes   *pipeListener
+	fs      afero.Fs
+	tls     *tlsSource
+	token   string // internal password that logs a session in when a rule said 230
+	rt      *scenario.Runtime
+	journal *Journal
+
+	mu        sync.Mutex
+	sessions  map[*session]struct{}
+	passive   map[int]*dataListener
+	uploads   []Upload
+	uploadsCh chan struct{}
+
+	draining  chan struct{}
+	drainOnce sync.Once
+	closed    chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup // accept loop, ftpserverlib's Serve, sessions
+	upstreams sync.WaitGroup // ftpserverlib client handlers
+	accepted  atomic.Int64
+}
+
+// Start makes a server from cfg and starts serving. The listener is open
+// when Start returns, so clients may connect at once.
+func Start(cfg Config) (*Server, error) {
+	cfg.setDefaults()
+	sc := cfg.Scenario
+	if sc == nil {
+		sc = &scenario.Scenario{Version: scenario.FormatVersion}
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	fsys, err := newFilesystem(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := seedFiles(fsys, sc); err != nil {
+		return nil, err
+	}
+	tok := make([]byte, 16)
+	if _, err := rand.Read(tok); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:       cfg,
+		fs:        fsys,
+		tls:       &tlsSource{given: cfg.TLSConfig, certFile: cfg.CertFile, keyFile: cfg.KeyFile, hosts: []string{cfg.PublicHost}},
+		token:     "mockftpd-" + hex.EncodeToString(tok),
+		rt:        scenario.NewRuntime(sc),
+		journal:   newJournal(journalLimit),
+		sessions:  make(map[*session]struct{}),
+		passive:   make(map[int]*dataListener),
+		uploadsCh: make(chan struct{}),
+		draining:  make(chan struct{}),
+		closed:    make(chan struct{}),
+	}
+	if cfg.CertFile != "" || cfg.KeyFile != "" {
+		if _, err := s.tls.get(); err != nil {
+			return nil, err // a bad certificate is a start-up error, not a surprise at AUTH
+		}
+	}
+	settings, err := s.ftpSettings()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	s.ln = ln
+	s.pipes = newPipeListener(ln.Addr())
+	settings.Listener = s.pipes
+	s.ftp = ftpserver.NewFtpServer(&driver{srv: s, settings: settings})
+	s.ftp.Logger = cfg.Logger.With("component", "ftpserverlib")
+	if err := s.ftp.Listen(); err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		_ = s.ftp.Serve()
+	}()
+	go s.acceptLoop()
+	cfg.Logger.Info("mockftpd listening", "addr", ln.Addr().String(), "tls", string(cfg.TLS), "scenario", sc.Name)
+	return s, nil
+}
+
+func (s *Server) ftpSettings() (*ftpserver.Settings, error) {
+	cfg := &s.cfg
+	set := &ftpserver.Settings{
+		Banner:                  cfg.Banner,
+		IdleTimeout:             365 * 24 * 3600, // the engine enforces idle timeouts itself
+		ConnectionTimeout:       max(1, int((cfg.DataTimeout+time.Second-1)/time.Second)),
+		ActiveTransferPortNon20: true,
+		// The engine checks PORT/EPRT addresses itself; ftpserverlib dials its loopback proxy.
+		ActiveConnectionsCheck: ftpserver.IPMatchDisabled,
+		PasvConnectionsCheck:   ftpserver.IPMatchRequired,
+	}
+	if cfg.PassivePorts.Start > 0 {
+		set.PassiveTransferPortRange = ftpserver.PortRange{Start: cfg.PassivePorts.Start, End: cfg.PassivePorts.End}
+	}
+	if h := cfg.PublicHost; h != "" {
+		ip := net.ParseIP(h)
+		if ip == nil {
+			ips, err := net.LookupIP(h)
+			if err != nil {
+				return nil, fmt.Errorf("public host %q: %w", h, err)
+			}
+			for _, cand := range ips {
+				if cand.To4() != nil {
+					ip = cand
+					break
+				}
+			}
+		}
+		if ip == nil || ip.To4() == nil {
+			return nil, fmt.Errorf("public host %q: PASV needs an IPv4 address", h)
+		}
+		set.PublicHost = ip.To4().String()
+	}
+	return set, nil
+}
+
+// acceptLoop takes control connections and starts an engine session for each.
+func (s *Server) acceptLoop() {
+	defer s.wg.Done()
+	for {
+		conn, err := s.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			s.cfg.Logger.Warn("accept failed", "err", err)
+			select {
+			case <-s.closed:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			continue
+		}
+		s.startSession(conn)
+	}
+}
+
+func (s *Server) startSession(conn net.Conn) {
+	s.mu.Lock()
+	full := len(s.sessions) >= s.cfg.MaxConnections
+	select {
+	case <-s.draining:
+		full = true
+	case <-s.closed:
+		s.mu.Unlock()
+		_ = conn.Close()
+		return
+	default:
+	}
+	if full {
+		s.mu.Unlock()
+		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = conn.Write(newReply(421, "Too many connections, try again later").wire())
+		_ = conn.Close()
+		return
+	}
+	engineEnd, upstreamEnd := net.Pipe()
+	sess := &session{
+		srv:     s,
+		number:  0,
+		raw:     conn,
+		conn:    conn,
+		lines:   make(chan clientLine, 64),
+		resume:  make(chan *bufio.Reader),
+		up:      engineEnd,
+		replies: make(chan reply, 64),
+		done:    make(chan struct{}),
+	}
+	sess.rt = s.rt.NewSession()
+	sess.number = sess.rt.Number()
+	sess.log = s.cfg.Logger.With("session", sess.number, "client", conn.RemoteAddr().String())
+	if s.cfg.TLS == TLSImplicit {
+		sess.protP = true
+	}
+	s.sessions[sess] = struct{}{}
+	s.wg.Add(1)
+	s.upstreams.Add(1)
+	s.mu.Unlock()
+	s.accepted.Add(1)
+
+	go func() {
+		defer s.wg.Done()
+		if s.cfg.TLS == TLSImplicit && !sess.implicitTLS() {
+			s.upstreams.Done()
+			sess.stop()
+			s.sessionEnded(sess)
+			return
+		}
+		up := &upstreamConn{Conn: upstreamEnd, local: conn.LocalAddr(), remote: &sessionAddr{Addr: conn.RemoteAddr(), sess: sess}}
+		if !s.pipes.hand(up) {
+			s.upstreams.Done()
+			sess.stop()
+			s.sessionEnded(sess)
+			return
+		}
+		sess.wg.Add(1)
+		go sess.readLines()
+		sess.run()
+	}()
+}
+
+func (s *Server) sessionEnded(sess *session) {
+	s.mu.Lock()
+	delete(s.sessions, sess)
+	s.mu.Unlock()
+}
+
+// bindPassive ties the passive listener on port to sess.
+func (s *Server) bindPassive(port int, sess *session) {
+	s.mu.Lock()
+	l := s.passive[port]
+	s.mu.Unlock()
+	if l != nil {
+		l.sess.Store(sess)
+	}
+}
+
+func (s *Server) registerPassive(l *dataListener) {
+	s.mu.Lock()
+	s.passive[l.port] = l
+	s.mu.Unlock()
+}
+
+func (s *Server) unbindPassive(l *dataListener) {
+	s.mu.Lock()
+	if s.passive[l.port] == l {
+		delete(s.passive, l.port)
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) runtime() *scenario.Runtime { return s.rt }
+
+// Addr is the control address, e.g. "127.0.0.1:40123".
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Port is the control port.
+func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+
+// Fs is the filesystem the server serves; tests may read and write it
+// directly while the server runs.
+func (s *Server) Fs() afero.Fs { return s.fs }
+
+// Journal is the record of every session's commands and replies.
+func (s *Server) Journal() *Journal { return s.journal }
+
+// Runtime is the scenario in force with its counters and state.
+func (s *Server) Runtime() *scenario.Runtime { return s.rt }
+
+// Config returns the configuration the server runs with (defaults filled in).
+func (s *Server) Config() Config { return s.cfg }
+
+// Sessions is the number of control connections open now.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// SetScenario replaces the scenario in force; sessions already connected
+// go on under the new rules.
+func (s *Server) SetScenario(sc *scenario.Scenario) error {
+	if err := sc.Validate(); err != nil {
+		return err
+	}
+	s.rt.Replace(sc)
+	return nil
+}
+
+// Verify checks the scenario's expectations against the journal.
+func (s *Server) Verify() scenario.Report {
+	return scenario.Verify(s.rt.Scenario(), s.rt, s.journal.Records())
+}
+
+// WriteFile seeds a file (creating its directories) before or while clients run.
+func (s *Server) WriteFile(name string, data []byte) error {
+	p := path.Clean("/" + name)
+	if err := s.fs.MkdirAll(path.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return afero.WriteFile(s.fs, p, data, 0o644)
+}
+
+// ReadFile returns a file's content, e.g. what a client uploaded.
+func (s *Server) ReadFile(name string) ([]byte, error) {
+	return afero.ReadFile(s.fs, path.Clean("/"+name))
+}
+
+func (s *Server) uploaded(u Upload) {
+	s.mu.Lock()
+	s.uploads = append(s.uploads, u)
+	if len(s.uploads) > journalLimit {
+		s.uploads = s.uploads[len(s.uploads)-journalLimit:]
+	}
+	close(s.uploadsCh)
+	s.uploadsCh = make(chan struct{})
+	s.mu.Unlock()
+	s.cfg.Logger.Debug("upload closed", "path", u.Path, "size", u.Size, "complete", u.Complete)
+}
+
+// Uploads lists the uploads closed so far, oldest first.
+func (s *Server) Uploads() []Upload {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Upload(nil), s.uploads...)
+}
+
+// WaitUpload waits until a complete upload of name has been stored, or
+// the timeout passes.
+func (s *Server) WaitUpload(name string, timeout time.Duration) (Upload, error) {
+	p := path.Clean("/" + name)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for {
+		s.mu.Lock()
+		for _, u := range s.uploads {
+			if u.Path == p && u.Complete {
+				s.mu.Unlock()
+				return u, nil
+			}
+		}
+		ch := s.uploadsCh
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Upload{}, fmt.Errorf("no complete upload of %s within %s", p, timeout)
+		case <-s.closed:
+			return Upload{}, fmt.Errorf("server closed before an upload of %s", p)
+		}
+	}
+}
+
+// WaitCommand waits until a client has sent verb (and, when arg is not
+// empty, with that argument) and got its final reply, or the timeout passes.
+func (s *Server) WaitCommand(verb, arg string, timeout time.Duration) (Entry, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	e, err := s.journal.Wait(ctx, func(e Entry) bool {
+		return strings.EqualFold(e.Command, verb) && (arg == "" || e.Arg == arg) && !e.Done.IsZero()
+	})
+	if err != nil {
+		what := verb
+		if arg != "" {
+			what += " " + arg
+		}
+		return Entry{}, fmt.Errorf("no %s within %s", what, timeout)
+	}
+	return e, nil
+}
+
+// Reset brings counters, scenario state, the journal and the recorded
+// uploads back to the start, and the filesystem back to the scenario's
+// seed files when the server serves memory.
+func (s *Server) Reset() error {
+	s.rt.Reset()
+	s.journal.Reset()
+	s.mu.Lock()
+	s.uploads = nil
+	s.mu.Unlock()
+	if s.cfg.Fs != nil || s.cfg.Root != "" {
+		return nil // a host directory or a caller's filesystem is never wiped
+	}
+	if err := clearFs(s.fs); err != nil {
+		return err
+	}
+	return seedFiles(s.fs, s.rt.Scenario())
+}
+
+func clearFs(fsys afero.Fs) error {
+	entries, err := afero.ReadDir(fsys, "/")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := fsys.RemoveAll("/" + e.Name()); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections, lets sessions finish what the real
+// server owes them (transfers in flight) until ctx ends or the configured
+// grace period passes, then closes everything.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.drainOnce.Do(func() { close(s.draining) })
+	_ = s.ln.Close()
+	grace := time.NewTimer(s.cfg.ShutdownGrace)
+	defer grace.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for s.Sessions() > 0 {
+		select {
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), s.Close())
+		case <-grace.C:
+			return s.Close()
+		case <-tick.C:
+		}
+	}
+	return s.Close()
+}
+
+// Close stops the server at once: every connection is closed, and Close
+// returns when all of the server's goroutines have ended.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		_ = s.ln.Close()
+		s.mu.Lock()
+		sessions := make([]*session, 0, len(s.sessions))
+		for sess := range s.sessions {
+			sessions = append(sessions, sess)
+		}
+		s.mu.Unlock()
+		for _, sess := range sessions {
+			sess.stop()
+		}
+		_ = s.ftp.Stop()
+		s.wg.Wait()
+		s.upstreams.Wait()
+	})
+	return nil
+}

@@ -1,0 +1,561 @@
+package server_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jlaffaye/ftp"
+
+	"github.com/mockftpd/mockftpd/ftptest"
+	"github.com/mockftpd/mockftpd/server"
+)
+
+func TestAnyUserLogsInByDefault(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t)
+	for _, user := range []string{"alice", "anonymous", "x"} {
+		c := login(t, srv.Addr(), user, "whatever-"+user)
+		dir, err := c.CurrentDir()
+		if err != nil || dir != "/" {
+			t.Fatalf("%s: PWD = %q, %v; want /", user, dir, err)
+		}
+	}
+}
+
+func TestConfiguredUsers(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) {
+		cfg.Users = []server.User{{Name: "alice", Password: "secret", Home: "/home/alice"}, {Name: "bob", Password: "pw"}}
+		cfg.AllowAnonymous = true
+	}))
+	c := login(t, srv.Addr(), "alice", "secret")
+	if dir, err := c.CurrentDir(); err != nil || dir != "/home/alice" {
+		t.Fatalf("alice PWD = %q, %v; want her home /home/alice", dir, err)
+	}
+	login(t, srv.Addr(), "bob", "pw")
+	login(t, srv.Addr(), "anonymous", "guest@example.com")
+
+	c = dial(t, srv.Addr())
+	err := c.Login("alice", "wrong")
+	var te *textproto.Error
+	if !errors.As(err, &te) || te.Code != 530 {
+		t.Fatalf("wrong password: got %v, want 530", err)
+	}
+	c = dial(t, srv.Addr())
+	if err := c.Login("mallory", "x"); !errors.As(err, &te) || te.Code != 530 {
+		t.Fatalf("unknown user: got %v, want 530", err)
+	}
+}
+
+func TestCommandsBeforeLoginAre530(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t)
+	c := rawDial(t, srv.Addr())
+	c.expect(220)
+	for _, cmd := range []string{"PWD", "LIST", "RETR /x", "CWD /", "MKD /d"} {
+		c.cmd(530, "%s", cmd)
+	}
+	c.cmd(200, "NOOP")
+	c.cmd(221, "QUIT")
+}
+
+func TestDirectoriesAndListings(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t)
+	if err := srv.WriteFile("/pub/a.txt", []byte("alpha")); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.WriteFile("/pub/b.bin", bytes.Repeat([]byte{7}, 1234)); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []struct {
+		name string
+		opts []ftp.DialOption
+	}{
+		{"EPSV+MLSD", nil},
+		{"PASV+LIST", []ftp.DialOption{ftp.DialWithDisabledEPSV(true), ftp.DialWithDisabledMLSD(true)}},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			c := login(t, srv.Addr(), "u", "p", mode.opts...)
+			if err := c.MakeDir("/pub/sub" + mode.name); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.ChangeDir("/pub"); err != nil {
+				t.Fatal(err)
+			}
+			if d, _ := c.CurrentDir(); d != "/pub" {
+				t.Fatalf("PWD after CWD = %q", d)
+			}
+			entries, err := c.List("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]*ftp.Entry{}
+			for _, e := range entries {
+				got[e.Name] = e
+			}
+			if e := got["a.txt"]; e == nil || e.Size != 5 || e.Type != ftp.EntryTypeFile {
+				t.Fatalf("a.txt entry = %+v", e)
+			}
+			if e := got["b.bin"]; e == nil || e.Size != 1234 {
+				t.Fatalf("b.bin entry = %+v", e)
+			}
+			if e := got["sub"+mode.name]; e == nil || e.Type != ftp.EntryTypeFolder {
+				t.Fatalf("subdir entry = %+v", e)
+			}
+			names, err := c.NameList("/pub")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"a.txt", "b.bin"} {
+				if !slices.ContainsFunc(names, func(n string) bool { return strings.HasSuffix(n, want) }) {
+					t.Fatalf("NLST = %v, missing %s", names, want)
+				}
+			}
+			if err := c.ChangeDirToParent(); err != nil {
+				t.Fatal(err)
+			}
+			if d, _ := c.CurrentDir(); d != "/" {
+				t.Fatalf("PWD after CDUP = %q", d)
+			}
+			if err := c.RemoveDir("/pub/sub" + mode.name); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.ChangeDir("/nope"); err == nil {
+				t.Fatal("CWD to a missing dir succeeded")
+			}
+		})
+	}
+	// MLST (GetEntry) on a file
+	c := login(t, srv.Addr(), "u", "p")
+	e, err := c.GetEntry("/pub/a.txt")
+	if err != nil || e.Size != 5 || e.Name != "a.txt" {
+		t.Fatalf("MLST = %+v, %v", e, err)
+	}
+}
+
+func TestTransfersAndResume(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t)
+	payload := make([]byte, 3<<20+17)
+	for i := range payload {
+		payload[i] = byte(i * 7)
+	}
+	c := login(t, srv.Addr(), "u", "p")
+
+	if err := c.Stor("/up/file.bin", bytes.NewReader(payload)); err == nil {
+		t.Fatal("STOR into a missing directory succeeded")
+	}
+	if err := c.MakeDir("/up"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stor("/up/file.bin", bytes.NewReader(payload)); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := srv.WaitUpload("/up/file.bin", 5*time.Second); err != nil || u.Size != int64(len(payload)) {
+		t.Fatalf("WaitUpload = %+v, %v", u, err)
+	}
+	stored, err := srv.ReadFile("/up/file.bin")
+	if err != nil || !bytes.Equal(stored, payload) {
+		t.Fatalf("stored %d bytes (err %v), want the %d uploaded", len(stored), err, len(payload))
+	}
+	got, err := retr(c, "/up/file.bin", 0)
+	if err != nil || !bytes.Equal(got, payload) {
+		t.Fatalf("RETR got %d bytes, %v", len(got), err)
+	}
+	// REST + RETR: resume a download
+	got, err = retr(c, "/up/file.bin", 1<<20)
+	if err != nil || !bytes.Equal(got, payload[1<<20:]) {
+		t.Fatalf("RETR from 1 MiB got %d bytes, %v", len(got), err)
+	}
+	// REST + STOR: resume an upload
+	if err := c.Stor("/up/part.bin", bytes.NewReader(payload[:1000])); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.StorFrom("/up/part.bin", bytes.NewReader(payload[1000:]), 1000); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := srv.ReadFile("/up/part.bin"); !bytes.Equal(b, payload) {
+		t.Fatalf("resumed upload has %d bytes, want %d equal bytes", len(b), len(payload))
+	}
+	// APPE
+	if err := c.Append("/up/part.bin", strings.NewReader("tail")); err != nil {
+		t.Fatal(err)
+	}
+	if size, err := c.FileSize("/up/part.bin"); err != nil || size != int64(len(payload))+4 {
+		t.Fatalf("SIZE = %d, %v", size, err)
+	}
+	if mt, err := c.GetTime("/up/part.bin"); err != nil || time.Since(mt) > time.Minute {
+		t.Fatalf("MDTM = %v, %v", mt, err)
+	}
+	// RNFR/RNTO and DELE
+	if err := c.Rename("/up/part.bin", "/up/renamed.bin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.ReadFile("/up/part.bin"); !os.IsNotExist(err) {
+		t.Fatalf("old name still there: %v", err)
+	}
+	if err := c.Delete("/up/renamed.bin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.ReadFile("/up/renamed.bin"); !os.IsNotExist(err) {
+		t.Fatalf("deleted file still there: %v", err)
+	}
+	var te *textproto.Error
+	if _, err := retr(c, "/missing", 0); !errors.As(err, &te) || te.Code != 550 {
+		t.Fatalf("RETR of a missing file: %v, want 550", err)
+	}
+	if err := c.NoOp(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMiscCommands(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t)
+	c := rawDial(t, srv.Addr())
+	c.login("u", "p")
+	if msg := c.cmd(215, "SYST"); !strings.Contains(msg, "UNIX") {
+		t.Fatalf("SYST = %q", msg)
+	}
+	feat := c.cmd(211, "FEAT")
+	for _, f := range []string{"EPSV", "EPRT", "MLSD", "SIZE", "MDTM", "REST STREAM", "AUTH TLS", "UTF8"} {
+		if !strings.Contains(feat, f) {
+			t.Fatalf("FEAT lacks %s:\n%s", f, feat)
+		}
+	}
+	c.cmd(200, "TYPE I")
+	c.cmd(200, "NOOP")
+	c.cmd(500, "FOOBAR")
+	c.cmd(221, "QUIT")
+	if _, _, err := c.read(); err == nil {
+		t.Fatal("connection still open after QUIT")
+	}
+}
+
+// TestActiveMode drives PORT and EPRT by hand: jlaffaye/ftp has no active mode.
+func TestActiveMode(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t)
+	if err := srv.WriteFile("/f.txt", []byte("active data")); err != nil {
+		t.Fatal(err)
+	}
+	c := rawDial(t, srv.Addr())
+	c.login("u", "p")
+	c.cmd(200, "TYPE I")
+	for _, verb := range []string{"PORT", "EPRT"} {
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if verb == "PORT" {
+			c.cmd(200, "PORT %s", portArg(ln))
+		} else {
+			c.cmd(200, "EPRT |1|127.0.0.1|%d|", ln.Addr().(*net.TCPAddr).Port)
+		}
+		c.send("RETR /f.txt")
+		c.expect(150)
+		_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(clientTimeout))
+		dc, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = dc.SetDeadline(time.Now().Add(clientTimeout))
+		b, err := io.ReadAll(dc)
+		_ = dc.Close()
+		_ = ln.Close()
+		if err != nil || string(b) != "active data" {
+			t.Fatalf("%s: got %q, %v", verb, b, err)
+		}
+		c.expect(226)
+	}
+	// upload in active mode
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c.cmd(200, "PORT %s", portArg(ln))
+	c.send("STOR /up.txt")
+	c.expect(150)
+	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(clientTimeout))
+	dc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = dc.Write([]byte("uploaded actively"))
+	_ = dc.Close()
+	c.expect(226)
+	if b, _ := srv.ReadFile("/up.txt"); string(b) != "uploaded actively" {
+		t.Fatalf("stored %q", b)
+	}
+	// FTP bounce: a PORT to another host is refused
+	c.cmd(501, "PORT 10,1,2,3,4,5")
+}
+
+func TestIPv6(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skip("no IPv6 loopback here:", err)
+	}
+	_ = ln.Close()
+	srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) { cfg.Listen = "[::1]:0" }))
+	if err := srv.WriteFile("/six.txt", []byte("over IPv6")); err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, srv.Addr(), "u", "p")
+	got, err := retr(c, "/six.txt", 0)
+	if err != nil || string(got) != "over IPv6" {
+		t.Fatalf("EPSV over IPv6: %q, %v", got, err)
+	}
+	if err := c.Stor("/six-up.txt", strings.NewReader("back")); err != nil {
+		t.Fatal(err)
+	}
+	// EPRT with an IPv6 address
+	rc := rawDial(t, srv.Addr())
+	rc.login("u", "p")
+	dl, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dl.Close()
+	rc.cmd(200, "EPRT |2|::1|%d|", dl.Addr().(*net.TCPAddr).Port)
+	rc.send("RETR /six.txt")
+	rc.expect(150)
+	_ = dl.(*net.TCPListener).SetDeadline(time.Now().Add(clientTimeout))
+	dc, err := dl.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(dc)
+	_ = dc.Close()
+	if string(b) != "over IPv6" {
+		t.Fatalf("EPRT over IPv6 got %q", b)
+	}
+	rc.expect(226)
+}
+
+func TestFTPS(t *testing.T) {
+	t.Parallel()
+	payload := bytes.Repeat([]byte("secure "), 100000)
+	for _, tc := range []struct {
+		name     string
+		mode     server.TLSMode
+		explicit bool
+	}{
+		{"explicit", server.TLSExplicit, true},
+		{"implicit", server.TLSImplicit, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) { cfg.TLS = tc.mode }))
+			c := dialTLS(t, srv.Addr(), tc.explicit, srv)
+			if err := c.Login("u", "p"); err != nil { // sends PBSZ 0 and PROT P
+				t.Fatal(err)
+			}
+			if err := c.Stor("/secret.bin", bytes.NewReader(payload)); err != nil {
+				t.Fatal(err)
+			}
+			got, err := retr(c, "/secret.bin", 0)
+			if err != nil || !bytes.Equal(got, payload) {
+				t.Fatalf("RETR over TLS: %d bytes, %v", len(got), err)
+			}
+			if _, err := c.List("/"); err != nil {
+				t.Fatal(err)
+			}
+			var tlsTransfers int
+			for _, e := range srv.Journal().Entries() {
+				if e.Transfer != nil && e.Transfer.TLS {
+					tlsTransfers++
+				}
+			}
+			if tlsTransfers != 3 {
+				t.Fatalf("journal shows %d TLS transfers, want 3", tlsTransfers)
+			}
+		})
+	}
+}
+
+func TestPlainServerRefusesAUTH(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) { cfg.TLS = server.TLSNone }))
+	c := rawDial(t, srv.Addr())
+	c.expect(220)
+	c.send("AUTH TLS")
+	if code, _, _ := c.read(); code < 400 {
+		t.Fatalf("AUTH TLS on a plain server got %d", code)
+	}
+	c.cmd(211, "FEAT")
+}
+
+func TestHostDirectoryIsJailed(t *testing.T) {
+	t.Parallel()
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("top secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "inside.txt"), []byte("fine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "escape")); err != nil {
+		t.Fatal(err)
+	}
+	srv := ftptest.New(t, ftptest.WithRoot(root))
+	c := login(t, srv.Addr(), "u", "p")
+	if got, err := retr(c, "/inside.txt", 0); err != nil || string(got) != "fine" {
+		t.Fatalf("inside.txt: %q, %v", got, err)
+	}
+	rel, _ := filepath.Rel(root, filepath.Join(outside, "secret.txt"))
+	for _, p := range []string{"../" + filepath.Base(outside) + "/secret.txt", rel, "/../../" + rel, filepath.Join(outside, "secret.txt"), "/escape/secret.txt"} {
+		if got, err := retr(c, p, 0); err == nil {
+			t.Fatalf("RETR %s escaped the root: %q", p, got)
+		}
+	}
+	if err := c.Stor("/escape/planted.txt", strings.NewReader("x")); err == nil {
+		t.Fatal("STOR through a symlink out of the root succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(outside, "planted.txt")); err == nil {
+		t.Fatal("a file was written outside the root")
+	}
+	if err := c.Stor("/new.txt", strings.NewReader("on disk")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "new.txt")); err != nil || string(b) != "on disk" {
+		t.Fatalf("host file: %q, %v", b, err)
+	}
+}
+
+func TestMaxConnections(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) { cfg.MaxConnections = 2 }))
+	a := rawDial(t, srv.Addr())
+	a.expect(220)
+	b := rawDial(t, srv.Addr())
+	b.expect(220)
+	c := rawDial(t, srv.Addr())
+	if msg := c.expect(421); !strings.Contains(msg, "Too many") {
+		t.Fatalf("third connection: %q", msg)
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) { cfg.IdleTimeout = 300 * time.Millisecond }))
+	c := rawDial(t, srv.Addr())
+	c.login("u", "p")
+	c.expect(421)
+	if _, _, err := c.read(); err == nil {
+		t.Fatal("still connected after the idle timeout")
+	}
+}
+
+func TestWaitCommandAndJournal(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t)
+	c := login(t, srv.Addr(), "carol", "pw")
+	if err := c.MakeDir("/made"); err != nil {
+		t.Fatal(err)
+	}
+	e, err := srv.WaitCommand("MKD", "/made", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.User != "carol" || len(e.Codes) != 1 || e.Codes[0] != 257 {
+		t.Fatalf("journal entry = %+v", e)
+	}
+	if _, err := srv.WaitCommand("RMD", "", 50*time.Millisecond); err == nil {
+		t.Fatal("WaitCommand found a command never sent")
+	}
+}
+
+// TestFiftyParallelServers starts 50 servers in parallel subtests: no
+// shared state, no two live servers on one port.
+func TestFiftyParallelServers(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	ports := map[int]bool{}
+	for i := range 50 {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			srv := ftptest.New(t)
+			mu.Lock()
+			if ports[srv.Port()] {
+				t.Errorf("port %d used twice", srv.Port())
+			}
+			ports[srv.Port()] = true
+			mu.Unlock()
+			t.Cleanup(func() { // runs before the server closes: its port is in use until then
+				mu.Lock()
+				delete(ports, srv.Port())
+				mu.Unlock()
+			})
+			name := fmt.Sprintf("/f%d.txt", i)
+			c := login(t, srv.Addr(), "u", "p")
+			if err := c.Stor(name, strings.NewReader(name)); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := retr(c, name, 0); err != nil || string(got) != name {
+				t.Fatalf("got %q, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestShutdownLetsTransfersFinish(t *testing.T) {
+	t.Parallel()
+	srv, err := server.Start(server.Config{ShutdownGrace: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := login(t, srv.Addr(), "u", "p")
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- c.Stor("/slow.bin", pr) }()
+	_, _ = pw.Write(bytes.Repeat([]byte{1}, 1000))
+	// wait until the transfer is under way
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.Sessions() == 0 || !journalHas(srv, "STOR") {
+		if time.Now().After(deadline) {
+			t.Fatal("STOR never started")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(t.Context()) }()
+	time.Sleep(50 * time.Millisecond)
+	_, _ = pw.Write(bytes.Repeat([]byte{2}, 1000))
+	_ = pw.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("upload during shutdown failed: %v", err)
+	}
+	if err := <-shut; err != nil {
+		t.Fatal(err)
+	}
+	b, err := srv.ReadFile("/slow.bin")
+	if err != nil || len(b) != 2000 {
+		t.Fatalf("stored %d bytes, %v; want 2000", len(b), err)
+	}
+}
+
+func journalHas(srv *server.Server, verb string) bool {
+	for _, e := range srv.Journal().Entries() {
+		if e.Command == verb {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,907 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mockftpd/mockftpd/scenario"
+)
+
+// maxLine bounds a command line from a client; longer ones get 500.
+const maxLine = 4096
+
+// clientLine is one command line read from the client, or the reason
+// reading stopped.
+type clientLine struct {
+	text    string
+	tooLong bool
+	err     error
+}
+
+// pendingCmd is a command handed to the real server whose final reply has
+// not arrived yet.
+type pendingCmd struct {
+	verb, arg string
+	internal  bool // sent by the engine itself: its replies are not relayed
+	entry     *Entry
+	step      *scenario.Step // the step of the rule that fired, if any
+	transfer  *transfer
+	onFinal   func(r reply) // runs when the final reply arrives, before it is relayed
+}
+
+// session is the engine for one control connection: it reads the client's
+// commands, asks the scenario, and either answers itself or hands the
+// command to ftpserverlib through an in-memory pipe, relaying (or
+// rewriting) the replies.
+type session struct {
+	srv    *Server
+	log    *slog.Logger
+	number int
+	rt     *scenario.Session
+
+	raw    net.Conn // the client's TCP connection
+	conn   net.Conn // raw, or TLS over raw
+	wmu    sync.Mutex
+	lines  chan clientLine
+	resume chan *bufio.Reader // tells the line reader how to go on after AUTH
+
+	up      net.Conn // the engine's end of the pipe to ftpserverlib
+	replies chan reply // closed when ftpserverlib closes the connection
+
+	user       string
+	loggedIn   bool
+	tlsControl bool
+	protP      bool
+	dataMode   string // last data channel command accepted: PASV, EPSV, PORT or EPRT
+
+	pending []*pendingCmd
+	backlog []clientLine
+	stalled bool
+	closing bool
+
+	mu       sync.Mutex // guards transfer and active
+	transfer *transfer
+	active   *activeProxy
+
+	done     chan struct{}
+	doneOnce sync.Once
+	wg       sync.WaitGroup
+}
+
+// run serves the session until the client or the server ends it.
+func (s *session) run() {
+	defer s.finish()
+
+	s.wg.Add(1)
+	go s.readUpstream()
+
+	// The real server greets first; a connect rule may script the greeting.
+	greet := &pendingCmd{verb: "<connect>"}
+	greet.entry = s.newEntry("<connect>", "")
+	s.pending = append(s.pending, greet)
+	if d, ok := s.rt.Match(scenario.Request{Event: scenario.EventConnect}); ok {
+		s.fire(greet.entry, d)
+		if !s.runStep(greet, d.Step, true) {
+			return
+		}
+	}
+
+	idle := time.NewTimer(s.idleTimeout())
+	defer idle.Stop()
+	draining := s.srv.draining
+	for {
+		select {
+		case l, ok := <-s.lines:
+			if !ok {
+				return
+			}
+			if l.err != nil {
+				return
+			}
+			resetTimer(idle, s.idleTimeout())
+			if s.stalled {
+				continue
+			}
+			s.backlog = append(s.backlog, l)
+			if !s.drain() {
+				return
+			}
+		case r, ok := <-s.replies:
+			if !ok {
+				// ftpserverlib closed the connection (after QUIT, a failed
+				// login...): all it said is relayed; close the client too.
+				if s.stalled {
+					<-s.done
+				}
+				return
+			}
+			if !s.onUpstreamReply(r) {
+				return
+			}
+			if !s.drain() {
+				return
+			}
+		case <-idle.C:
+			if s.stalled || s.transferRunning() {
+				resetTimer(idle, s.idleTimeout())
+				continue
+			}
+			secs := int(s.idleTimeout().Round(time.Second) / time.Second)
+			s.send(newReply(421, fmt.Sprintf("command timeout (%d seconds): closing control connection", secs)))
+			return
+		case <-draining:
+			// shutting down: end the session once the real server owes nothing
+			draining = nil
+			s.closing = true
+			if !s.drain() {
+				return
+			}
+		case <-s.done:
+			return
+		}
+	}
+}
+
+func resetTimer(t *time.Timer, d time.Duration) {
+	t.Stop()
+	select {
+	case <-t.C:
+	default:
+	}
+	t.Reset(d)
+}
+
+func (s *session) idleTimeout() time.Duration {
+	if sc := s.srv.runtime().Scenario(); sc != nil && sc.Settings.IdleTimeout > 0 {
+		return sc.Settings.IdleTimeout.Std()
+	}
+	return s.srv.cfg.IdleTimeout
+}
+
+// drain handles queued client lines while nothing blocks them. A command
+// waits while the real server still owes a reply, except ABOR, STAT and
+// QUIT during a transfer, which the real server handles at once.
+func (s *session) drain() bool {
+	if s.closing && len(s.pending) == 0 {
+		if !s.stalled {
+			s.send(newReply(421, "Server shutting down"))
+		}
+		return false
+	}
+	for len(s.backlog) > 0 && !s.stalled {
+		l := s.backlog[0]
+		if len(s.pending) > 0 {
+			if !(len(s.pending) == 1 && s.pending[0].transfer != nil && isSpecial(l.text)) {
+				return true
+			}
+		}
+		s.backlog = s.backlog[1:]
+		if !s.handleLine(l) {
+			return false
+		}
+	}
+	return true
+}
+
+func isSpecial(line string) bool {
+	verb, arg := splitCommand(line)
+	return verb == "ABOR" || (verb == "STAT" && arg == "") || verb == "QUIT"
+}
+
+// splitCommand splits a command line into its upper-case verb and argument.
+func splitCommand(line string) (string, string) {
+	verb, arg, _ := strings.Cut(line, " ")
+	verb = strings.ToUpper(verb)
+	// Telnet "synch" leftovers before ABOR and friends (RFC 959 4.1.3)
+	for _, special := range [...]string{"ABOR", "STAT", "QUIT"} {
+		if len(verb) > len(special) && strings.HasSuffix(verb, special) {
+			verb = special
+		}
+	}
+	return verb, arg
+}
+
+// handleLine processes one client command; false ends the session.
+func (s *session) handleLine(l clientLine) bool {
+	if l.tooLong {
+		e := s.newEntry("<too-long>", "")
+		s.answer(e, newReply(500, "Command line too long"))
+		return true
+	}
+	verb, arg := splitCommand(l.text)
+	if verb == "" {
+		e := s.newEntry("", "")
+		s.answer(e, newReply(500, "Empty command"))
+		return true
+	}
+	e := s.newEntry(verb, arg)
+	if s.debug() {
+		shown := arg
+		if verb == "PASS" {
+			shown = "****"
+		}
+		s.log.Debug("command", "verb", verb, "arg", shown)
+	}
+	cmd := &pendingCmd{verb: verb, arg: arg, entry: e}
+	authTLS := verb == "AUTH" && s.srv.cfg.TLS != TLSNone
+	ok := true
+	if d, fired := s.rt.Match(scenario.Request{Event: scenario.EventCommand, Verb: verb, Arg: arg, User: s.user}); fired {
+		s.fire(e, d)
+		ok = s.runStep(cmd, d.Step, false)
+		if authTLS && ok && !s.tlsControl && lastCode(e) == 234 {
+			// a scripted 234 means what it says: the client starts TLS now
+			cfg, err := s.srv.tls.get()
+			if err != nil {
+				return false
+			}
+			return s.startTLS(cfg, false)
+		}
+	} else {
+		ok = s.defaultCommand(cmd)
+	}
+	if authTLS && !s.tlsControl {
+		s.resumeReader()
+	}
+	return ok
+}
+
+// lastCode is the code of the last reply recorded for e. Only the
+// session's own goroutine writes e, so it may read it without the lock.
+func lastCode(e *Entry) int {
+	if len(e.Codes) == 0 {
+		return 0
+	}
+	return e.Codes[len(e.Codes)-1]
+}
+
+func (s *session) fire(e *Entry, d scenario.Decision) {
+	label := d.Rule.Label()
+	s.srv.journal.update(func() { e.Rule = label })
+	s.log.Debug("rule fired", "rule", label, "fire", d.Fire)
+}
+
+// runStep carries out one scripted step for cmd; connect is true for the
+// greeting. It returns false when the session must end.
+func (s *session) runStep(cmd *pendingCmd, st *scenario.Step, connect bool) bool {
+	if st == nil {
+		return s.defaultCommand(cmd)
+	}
+	if !s.sleep(s.srv.runtime().Delay(st.Delay)) {
+		return false
+	}
+	cmd.step = st
+	if len(st.Replies) > 0 || (!st.Pass && st.Then != scenario.ThenContinue && st.Preliminary == nil && st.Final == nil && st.Data == nil) {
+		if connect {
+			// the real greeting is swallowed: the scripted replies replace it
+			cmd.internal = true
+		}
+		for _, r := range st.Replies {
+			s.answer(cmd.entry, fromScenario(r))
+		}
+		if !connect {
+			s.scriptedLogin(cmd, st.Replies)
+		}
+		if !s.applyThen(st.Then) {
+			return false
+		}
+		if !st.Pass {
+			return true
+		}
+	}
+	if connect {
+		return true // the real greeting comes in due course, rewritten if scripted
+	}
+	return s.defaultCommand(cmd)
+}
+
+// applyThen ends a step: close, reset or stall the control connection.
+func (s *session) applyThen(t scenario.Then) bool {
+	switch t {
+	case scenario.ThenClose:
+		return false
+	case scenario.ThenReset:
+		resetConn(s.raw)
+		return false
+	case scenario.ThenStall:
+		s.stalled = true
+		s.log.Debug("stalled by scenario")
+	}
+	return true
+}
+
+// resetConn makes the next close send a TCP RST instead of a FIN.
+func resetConn(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = c.Close()
+}
+
+// scriptedLogin keeps the real server in step with a scripted login: a
+// scripted 230 logs the session in for real, so the client can go on.
+func (s *session) scriptedLogin(cmd *pendingCmd, replies []scenario.Reply) {
+	final := 0
+	for _, r := range replies {
+		if c := fromScenario(r).code; c >= 200 {
+			final = c
+		}
+	}
+	switch cmd.verb {
+	case "USER":
+		s.user = cmd.arg
+		s.srv.journal.update(func() { cmd.entry.User = s.user })
+		if !s.loggedIn {
+			// the real server must know the user for a PASS that is passed on
+			s.forward(&pendingCmd{verb: "USER", arg: cmd.arg, internal: true}, "USER "+cmd.arg)
+		}
+	}
+	if (final == 230 || final == 232) && !s.loggedIn && (cmd.verb == "USER" || cmd.verb == "PASS" || cmd.verb == "ACCT" || cmd.verb == "ADAT") {
+		user := s.user
+		if user == "" {
+			user = "anonymous"
+			s.user = user
+		}
+		if cmd.verb != "USER" {
+			s.forward(&pendingCmd{verb: "USER", arg: user, internal: true}, "USER "+user)
+		}
+		s.forward(&pendingCmd{verb: "PASS", internal: true, onFinal: func(r reply) {
+			if r.code == 230 {
+				s.loggedIn = true
+			}
+		}}, "PASS "+s.srv.token)
+		s.loggedIn = true
+	}
+}
+
+// defaultCommand does what a correct FTP server does with cmd: mostly hand
+// it to ftpserverlib, with the few commands the engine owns (TLS, data
+// addresses) and the scenario's settings.
+func (s *session) defaultCommand(cmd *pendingCmd) bool {
+	st := cmd.step
+	set := s.srv.runtime().Scenario().Settings
+	if isDisabled(set, cmd.verb) {
+		s.answer(cmd.entry, newReply(502, "Command not implemented"))
+		return true
+	}
+	switch cmd.verb {
+	case "AUTH":
+		return s.handleAUTH(cmd)
+	case "FEAT":
+		if len(set.Features) > 0 {
+			s.finalReply(cmd, featReply(set.Features))
+			return true
+		}
+	case "SYST":
+		if set.Syst != "" {
+			s.finalReply(cmd, newReply(215, set.Syst))
+			return true
+		}
+	case "USER":
+		s.user = cmd.arg
+		s.srv.journal.update(func() { cmd.entry.User = s.user })
+		cmd.onFinal = func(r reply) {
+			if r.code == 230 {
+				s.loggedIn = true
+			}
+		}
+	case "PASS":
+		cmd.onFinal = func(r reply) {
+			if r.code == 230 {
+				s.loggedIn = true
+			}
+		}
+	case "PROT":
+		level := strings.ToUpper(strings.TrimSpace(cmd.arg))
+		if level == "P" || level == "C" {
+			cmd.onFinal = func(r reply) {
+				if r.code/100 == 2 {
+					s.protP = level == "P"
+				}
+			}
+			// the engine owns TLS on data connections: the real server always sees clear
+			return s.forward(cmd, "PROT C")
+		}
+	case "PASV", "EPSV":
+		s.closeActive()
+		cmd.onFinal = func(r reply) { s.bindPassive(cmd, r) }
+	case "PORT", "EPRT":
+		return s.handlePORT(cmd)
+	case "RETR", "STOR", "APPE", "STOU", "LIST", "NLST", "MLSD":
+		var fault *scenario.DataFault
+		if st != nil {
+			fault = st.Data
+		}
+		if fault != nil && fault.Refuse == scenario.Refuse425 {
+			s.finalReply(cmd, newReply(425, "Can't open data connection"))
+			return true
+		}
+		if s.loggedIn {
+			cmd.transfer = s.startTransfer(cmd, fault)
+		}
+	}
+	return s.forward(cmd, joinCommand(cmd.verb, cmd.arg))
+}
+
+func joinCommand(verb, arg string) string {
+	if arg == "" {
+		return verb
+	}
+	return verb + " " + arg
+}
+
+func featReply(features []string) reply {
+	lines := make([]string, 0, len(features)+2)
+	lines = append(lines, "211-Features:")
+	for _, f := range features {
+		lines = append(lines, " "+f)
+	}
+	lines = append(lines, "211 End")
+	return reply{code: 211, lines: lines}
+}
+
+// handleAUTH answers AUTH TLS itself and terminates TLS on the control
+// connection, so that scripted replies keep working on FTPS sessions.
+func (s *session) handleAUTH(cmd *pendingCmd) bool {
+	if s.srv.cfg.TLS == TLSNone {
+		return s.forward(cmd, joinCommand(cmd.verb, cmd.arg))
+	}
+	mech := strings.ToUpper(strings.TrimSpace(cmd.arg))
+	switch {
+	case s.tlsControl:
+		s.finalReply(cmd, newReply(503, "Already using TLS"))
+		return true
+	case mech != "TLS" && mech != "TLS-C" && mech != "SSL" && mech != "TLS-P":
+		s.finalReply(cmd, newReply(504, "AUTH type not supported"))
+		return true
+	}
+	cfg, err := s.srv.tls.get()
+	if err != nil {
+		s.finalReply(cmd, newReply(431, "TLS is not available: "+err.Error()))
+		return true
+	}
+	r := newReply(234, "AUTH command ok. Expecting TLS Negotiation.")
+	if cmd.step != nil && cmd.step.Final != nil {
+		r = fromScenario(*cmd.step.Final)
+	}
+	s.finalReply(cmd, r)
+	if r.code != 234 {
+		return true
+	}
+	return s.startTLS(cfg, mech == "TLS-P" || mech == "SSL")
+}
+
+// startTLS upgrades the control connection; the line reader resumes on it.
+func (s *session) startTLS(cfg *tls.Config, protP bool) bool {
+	var br *bufio.Reader
+	select {
+	case br = <-s.resume: // its buffered bytes may already hold the ClientHello
+	case <-s.done:
+		return false
+	}
+	tc := tls.Server(&bufferedConn{Conn: s.raw, r: br}, cfg)
+	_ = s.raw.SetDeadline(time.Now().Add(s.srv.cfg.DataTimeout))
+	if err := tc.Handshake(); err != nil {
+		s.log.Debug("TLS handshake failed", "err", err)
+		return false
+	}
+	_ = s.raw.SetDeadline(time.Time{})
+	s.wmu.Lock()
+	s.conn = tc
+	s.wmu.Unlock()
+	s.tlsControl = true
+	if protP {
+		s.protP = true
+	}
+	select {
+	case s.resume <- bufio.NewReaderSize(tc, maxLine+2):
+	case <-s.done:
+		return false
+	}
+	return true
+}
+
+// resumeReader lets the line reader go on after an AUTH that did not
+// switch to TLS.
+func (s *session) resumeReader() {
+	select {
+	case br := <-s.resume:
+		select {
+		case s.resume <- br:
+		case <-s.done:
+		}
+	case <-s.done:
+	}
+}
+
+// bufferedConn reads first what a bufio.Reader already holds.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// forward hands a command line to the real server.
+func (s *session) forward(cmd *pendingCmd, line string) bool {
+	s.pending = append(s.pending, cmd)
+	if _, err := io.WriteString(s.up, line+"\r\n"); err != nil {
+		s.log.Debug("upstream write failed", "err", err)
+		return false
+	}
+	return true
+}
+
+// route finds which pending command a reply from the real server answers:
+// the oldest, except that a server STAT answered during a transfer
+// overtakes it.
+func (s *session) route(r reply) int {
+	if len(s.pending) > 1 && (r.code == 211 || r.code == 212 || r.code == 213) {
+		for i, p := range s.pending {
+			if p.verb == "STAT" && p.arg == "" {
+				return i
+			}
+		}
+	}
+	return 0
+}
+
+// onUpstreamReply relays (or rewrites) one reply of the real server.
+func (s *session) onUpstreamReply(r reply) bool {
+	if len(s.pending) == 0 {
+		// unsolicited: relay it as it is
+		if !s.stalled {
+			s.send(r)
+		}
+		return true
+	}
+	i := s.route(r)
+	cmd := s.pending[i]
+	if r.preliminary() {
+		if cmd.internal || s.stalled {
+			return true
+		}
+		if tr := cmd.transfer; tr != nil && tr.fault != nil {
+			if !s.sleep(s.srv.runtime().Delay(tr.fault.DelayPreliminary)) {
+				return false
+			}
+		}
+		if cmd.step != nil && cmd.step.Preliminary != nil {
+			r = fromScenario(*cmd.step.Preliminary)
+		}
+		s.answer(cmd.entry, r)
+		return true
+	}
+	s.pending = append(s.pending[:i], s.pending[i+1:]...)
+	if cmd.onFinal != nil {
+		cmd.onFinal(r)
+	}
+	if cmd.internal || s.stalled {
+		return true
+	}
+	send := true
+	if tr := cmd.transfer; tr != nil {
+		s.endTransfer(tr, r)
+		if tr.fault != nil {
+			if tr.cut.Load() && tr.fault.Reply != nil {
+				if tr.fault.Reply.Code == 0 && tr.fault.Reply.Raw == "" {
+					send = false
+				} else {
+					r = fromScenario(*tr.fault.Reply)
+				}
+			}
+			if !s.sleep(s.srv.runtime().Delay(tr.fault.DelayFinal)) {
+				return false
+			}
+		}
+	}
+	if cmd.verb == "FEAT" && r.code == 211 {
+		r = s.filterFeatures(r)
+	}
+	if (cmd.verb == "PASV" || cmd.verb == "EPSV") && cmd.step != nil && cmd.step.Data != nil {
+		r = rewritePassive(r, cmd.step.Data)
+	}
+	if cmd.step != nil && cmd.step.Final != nil {
+		r = fromScenario(*cmd.step.Final)
+		send = true
+	}
+	if send {
+		s.answer(cmd.entry, r)
+	}
+	s.completeEntry(cmd.entry)
+	if cmd.step != nil && cmd.step.Then != scenario.ThenContinue && cmd.step.Pass {
+		return s.applyThen(cmd.step.Then)
+	}
+	return true
+}
+
+// filterFeatures drops the FEAT lines of disabled commands and the TLS
+// lines when TLS is off.
+func (s *session) filterFeatures(r reply) reply {
+	set := s.srv.runtime().Scenario().Settings
+	out := reply{code: r.code, lines: make([]string, 0, len(r.lines))}
+	for i, l := range r.lines {
+		if i > 0 && i < len(r.lines)-1 {
+			word, _, _ := strings.Cut(strings.TrimSpace(l), " ")
+			word = strings.ToUpper(word)
+			if isDisabled(set, word) {
+				continue
+			}
+		}
+		out.lines = append(out.lines, l)
+	}
+	return out
+}
+
+// finalReply answers cmd without the real server.
+func (s *session) finalReply(cmd *pendingCmd, r reply) {
+	if cmd.step != nil && cmd.step.Final != nil && cmd.verb != "AUTH" {
+		r = fromScenario(*cmd.step.Final)
+	}
+	s.answer(cmd.entry, r)
+	s.completeEntry(cmd.entry)
+}
+
+// answer sends a reply to the client and records it.
+func (s *session) answer(e *Entry, r reply) {
+	s.send(r)
+	if e != nil {
+		lines := r.lines
+		if r.raw != nil {
+			lines = strings.Split(strings.TrimRight(string(r.raw), "\r\n"), "\n")
+		}
+		s.srv.journal.update(func() {
+			e.Replies = append(e.Replies, lines...)
+			e.Codes = append(e.Codes, r.code)
+			if !r.preliminary() {
+				e.Done = time.Now()
+			}
+		})
+	}
+}
+
+func (s *session) completeEntry(e *Entry) {
+	if e == nil {
+		return
+	}
+	s.srv.journal.update(func() {
+		if e.Done.IsZero() {
+			e.Done = time.Now()
+		}
+	})
+}
+
+// send writes one reply to the client.
+func (s *session) send(r reply) {
+	b := r.wire()
+	if s.debug() {
+		s.log.Debug("reply", "text", string(bytes.TrimRight(b, "\r\n")))
+	}
+	s.wmu.Lock()
+	_, err := s.conn.Write(b)
+	s.wmu.Unlock()
+	if err != nil {
+		s.log.Debug("client write failed", "err", err)
+	}
+}
+
+func (s *session) newEntry(verb, arg string) *Entry {
+	e := &Entry{Session: s.number, Time: time.Now(), User: s.user, Command: verb, Arg: arg}
+	s.srv.journal.add(e)
+	return e
+}
+
+// sleep waits d, or less when the session ends; false if it ended.
+func (s *session) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.done:
+		return false
+	case <-s.srv.closed:
+		return false
+	}
+}
+
+func (s *session) debug() bool {
+	return s.srv.cfg.Logger.Enabled(context.Background(), slog.LevelDebug)
+}
+
+// isDisabled reports whether the scenario's settings switch verb off.
+func isDisabled(set scenario.Settings, verb string) bool {
+	for _, d := range set.Disable {
+		if strings.EqualFold(d, verb) {
+			return true
+		}
+	}
+	return false
+}
+
+// readLines reads command lines from the client until the connection ends.
+// After an AUTH line it waits to be told which reader to go on with.
+func (s *session) readLines() {
+	defer s.wg.Done()
+	defer close(s.lines)
+	br := bufio.NewReaderSize(s.conn, maxLine+2)
+	for {
+		l := readClientLine(br)
+		select {
+		case s.lines <- l:
+		case <-s.done:
+			return
+		}
+		if l.err != nil {
+			return
+		}
+		if verb, _ := splitCommand(l.text); verb == "AUTH" && s.srv.cfg.TLS != TLSNone {
+			select {
+			case s.resume <- br:
+			case <-s.done:
+				return
+			}
+			select {
+			case br = <-s.resume:
+			case <-s.done:
+				return
+			}
+		}
+	}
+}
+
+// maxDiscard bounds how much of an over-long line is skipped before the
+// connection is dropped.
+const maxDiscard = 1 << 20
+
+func readClientLine(br *bufio.Reader) clientLine {
+	b, err := br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		skipped := len(b)
+		for errors.Is(err, bufio.ErrBufferFull) && skipped < maxDiscard {
+			b, err = br.ReadSlice('\n')
+			skipped += len(b)
+		}
+		if err != nil {
+			return clientLine{err: err}
+		}
+		return clientLine{tooLong: true}
+	}
+	if err != nil {
+		return clientLine{err: err}
+	}
+	return clientLine{text: cleanLine(b)}
+}
+
+// cleanLine strips the line end and Telnet IAC sequences (RFC 854), and
+// replaces NUL bytes, which would cut the line in the real server.
+func cleanLine(b []byte) string {
+	b = bytes.TrimRight(b, "\r\n")
+	if bytes.IndexByte(b, 0xff) < 0 && bytes.IndexByte(b, 0) < 0 {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == 0xff && i+1 < len(b) && b[i+1] == 0xff:
+			out = append(out, 0xff)
+			i++
+		case c == 0xff && i+1 < len(b) && b[i+1] >= 0xfb && b[i+1] <= 0xfe:
+			i += 2 // WILL/WONT/DO/DONT and their option byte
+		case c == 0xff:
+			i++ // IP, DM, and other two-byte commands
+		case c == 0:
+			out = append(out, ' ')
+		default:
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+// readUpstream reads the real server's replies.
+func (s *session) readUpstream() {
+	defer s.wg.Done()
+	defer close(s.replies) // after the last reply, in order
+	br := bufio.NewReaderSize(s.up, 4096)
+	for {
+		r, err := readReply(br)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrClosedPipe) {
+				s.log.Debug("upstream read failed", "err", err)
+			}
+			return
+		}
+		select {
+		case s.replies <- r:
+		case <-s.done:
+			return
+		}
+	}
+}
+
+// stop ends the session's goroutines and connections; safe to call twice.
+func (s *session) stop() {
+	s.doneOnce.Do(func() {
+		close(s.done)
+		_ = s.conn.Close()
+		_ = s.raw.Close()
+		_ = s.up.Close()
+	})
+}
+
+func (s *session) finish() {
+	s.endAllTransfers()
+	s.closeActive()
+	s.stop()
+	s.wg.Wait()
+	s.srv.sessionEnded(s)
+}
+
+// parsePassivePort reads the port of a 227 or 229 reply.
+func parsePassivePort(r reply) (int, bool) {
+	t := r.text()
+	switch r.code {
+	case 227:
+		open, close := strings.IndexByte(t, '('), strings.IndexByte(t, ')')
+		if open < 0 || close < open {
+			return 0, false
+		}
+		f := strings.Split(t[open+1:close], ",")
+		if len(f) != 6 {
+			return 0, false
+		}
+		p1, e1 := strconv.Atoi(strings.TrimSpace(f[4]))
+		p2, e2 := strconv.Atoi(strings.TrimSpace(f[5]))
+		if e1 != nil || e2 != nil {
+			return 0, false
+		}
+		return p1<<8 | p2, true
+	case 229:
+		open := strings.Index(t, "(|||")
+		if open < 0 {
+			return 0, false
+		}
+		rest := t[open+4:]
+		end := strings.IndexByte(rest, '|')
+		if end < 0 {
+			return 0, false
+		}
+		p, err := strconv.Atoi(rest[:end])
+		return p, err == nil
+	}
+	return 0, false
+}
+
+// implicitTLS does the TLS handshake of an implicit FTPS connection.
+func (s *session) implicitTLS() bool {
+	cfg, err := s.srv.tls.get()
+	if err != nil {
+		s.log.Warn("implicit TLS unavailable", "err", err)
+		return false
+	}
+	tc := tls.Server(s.raw, cfg)
+	_ = s.raw.SetDeadline(time.Now().Add(s.srv.cfg.DataTimeout))
+	if err := tc.Handshake(); err != nil {
+		s.log.Debug("TLS handshake failed", "err", err)
+		return false
+	}
+	_ = s.raw.SetDeadline(time.Time{})
+	s.conn = tc
+	s.tlsControl = true
+	return true
+}

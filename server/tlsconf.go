@@ -1,0 +1,99 @@
+package server
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"math/big"
+	"net"
+	"sync"
+	"time"
+)
+
+// tlsSource hands out the server's TLS configuration, loading or generating
+// the certificate once, on first use, so that servers that never see
+// AUTH TLS start without paying for a key.
+type tlsSource struct {
+	once     sync.Once
+	cfg      *tls.Config
+	err      error
+	given    *tls.Config
+	certFile string
+	keyFile  string
+	hosts    []string
+}
+
+func (t *tlsSource) get() (*tls.Config, error) {
+	t.once.Do(func() {
+		switch {
+		case t.given != nil:
+			t.cfg = t.given.Clone()
+		case t.certFile != "" || t.keyFile != "":
+			cert, err := tls.LoadX509KeyPair(t.certFile, t.keyFile)
+			if err != nil {
+				t.err = fmt.Errorf("load TLS certificate: %w", err)
+				return
+			}
+			t.cfg = &tls.Config{Certificates: []tls.Certificate{cert}}
+		default:
+			cert, err := selfSigned(t.hosts)
+			if err != nil {
+				t.err = err
+				return
+			}
+			t.cfg = &tls.Config{Certificates: []tls.Certificate{cert}}
+		}
+		if t.cfg.MinVersion == 0 {
+			t.cfg.MinVersion = tls.VersionTLS12
+		}
+	})
+	return t.cfg, t.err
+}
+
+// selfSigned makes an ECDSA P-256 certificate for localhost, the loopback
+// addresses and the given hosts, valid for a year, held only in memory.
+func selfSigned(hosts []string) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("generate TLS key: %w", err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("generate serial: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "mockftpd", Organization: []string{"mockftpd"}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(365 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	for _, h := range hosts {
+		if h == "" {
+			continue
+		}
+		if ip := net.ParseIP(h); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("create TLS certificate: %w", err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("parse TLS certificate: %w", err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
+}
