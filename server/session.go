@@ -67,8 +67,9 @@ type session struct {
 
 	pending []*pendingCmd
 	backlog []clientLine
-	stalled bool
-	closing bool
+	stalled    bool
+	closing    bool // end once the real server owes nothing (shutdown, client gone)
+	clientGone bool
 
 	mu       sync.Mutex // guards transfer and active
 	transfer *transfer
@@ -100,14 +101,20 @@ func (s *session) run() {
 	idle := time.NewTimer(s.idleTimeout())
 	defer idle.Stop()
 	draining := s.srv.draining
+	var goneTimer <-chan time.Time
 	for {
 		select {
 		case l, ok := <-s.lines:
-			if !ok {
-				return
-			}
-			if l.err != nil {
-				return
+			if !ok || l.err != nil {
+				// The client is gone. Like a real server, finish what it
+				// sent (the journal stays complete), for a bounded time.
+				s.lines = nil
+				s.clientGone = true
+				if s.stalled || !s.drain() {
+					return
+				}
+				goneTimer = time.After(s.srv.cfg.DataTimeout)
+				continue
 			}
 			resetTimer(idle, s.idleTimeout())
 			if s.stalled {
@@ -139,6 +146,8 @@ func (s *session) run() {
 			}
 			secs := int(s.idleTimeout().Round(time.Second) / time.Second)
 			s.send(newReply(421, fmt.Sprintf("command timeout (%d seconds): closing control connection", secs)))
+			return
+		case <-goneTimer:
 			return
 		case <-draining:
 			// shutting down: end the session once the real server owes nothing
@@ -172,13 +181,18 @@ func (s *session) idleTimeout() time.Duration {
 // drain handles queued client lines while nothing blocks them. A command
 // waits while the real server still owes a reply, except ABOR, STAT and
 // QUIT during a transfer, which the real server handles at once.
-func (s *session) drain() bool {
+func (s *session) drain() (ok bool) {
 	if s.closing && len(s.pending) == 0 {
-		if !s.stalled {
+		if !s.stalled && !s.clientGone {
 			s.send(newReply(421, "Server shutting down"))
 		}
 		return false
 	}
+	defer func() {
+		if ok && s.clientGone && len(s.pending) == 0 && len(s.backlog) == 0 {
+			ok = false // all the departed client sent is done
+		}
+	}()
 	for len(s.backlog) > 0 && !s.stalled {
 		l := s.backlog[0]
 		if len(s.pending) > 0 {
