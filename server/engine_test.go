@@ -27,16 +27,6 @@ func withYAML(t *testing.T, y string, opts ...ftptest.Option) *ftptest.Server {
 	return ftptest.New(t, append([]ftptest.Option{ftptest.WithScenarioText(y)}, opts...)...)
 }
 
-func wantCode(t *testing.T, err error, code int, text string) {
-	t.Helper()
-	var te *textproto.Error
-	if !errors.As(err, &te) {
-		t.Fatalf("want a %d reply, got %v", code, err)
-	}
-	if te.Code != code || (text != "" && te.Msg != text) {
-		t.Fatalf("want %d %q, got %d %q", code, text, te.Code, te.Msg)
-	}
-}
 
 func TestSecondStorGets452(t *testing.T) {
 	t.Parallel()
@@ -99,19 +89,19 @@ rules:
     then: close
 `)
 	c := rawDial(t, srv.Addr())
-	if msg := c.expect(120); msg != "Service ready in 1 minute" {
+	if msg := c.Expect(120); msg != "Service ready in 1 minute" {
 		t.Fatalf("120 text %q", msg)
 	}
-	c.expect(220)
-	c.cmd(331, "USER a")
-	c.cmd(230, "PASS b") // the real server greeted silently: the session works
-	c.cmd(257, "PWD")
+	c.Expect(220)
+	c.Cmd(331, "USER a")
+	c.Cmd(230, "PASS b") // the real server greeted silently: the session works
+	c.Cmd(257, "PWD")
 
 	c2 := rawDial(t, srv.Addr())
-	c2.expect(220) // the real greeting
+	c2.Expect(220) // the real greeting
 	c3 := rawDial(t, srv.Addr())
-	c3.expect(421)
-	if _, _, err := c3.read(); err == nil {
+	c3.Expect(421)
+	if _, _, err := c3.Read(); err == nil {
 		t.Fatal("the 421 connection stayed open")
 	}
 }
@@ -306,18 +296,18 @@ rules:
     reply: 699 Something non-standard
 `)
 	c := rawDial(t, srv.Addr())
-	c.login("u", "p")
-	if msg := c.cmd(214, "HELP"); msg != "The following commands are recognized.\n USER PASS\nHelp OK." {
+	c.Login("u", "p")
+	if msg := c.Cmd(214, "HELP"); msg != "The following commands are recognized.\n USER PASS\nHelp OK." {
 		t.Fatalf("multi-line reply arrived as %q", msg)
 	}
-	if msg := c.cmd(200, "SITE RAW"); msg != "raw é bytes" {
+	if msg := c.Cmd(200, "SITE RAW"); msg != "raw é bytes" {
 		t.Fatalf("raw reply arrived as %q", msg)
 	}
-	if msg := c.cmd(452, "SITE NOTEXT"); msg == "" {
+	if msg := c.Cmd(452, "SITE NOTEXT"); msg == "" {
 		t.Fatal("a code without text got no default text")
 	}
-	c.cmd(699, "SITE ODD")
-	c.cmd(257, "PWD")
+	c.Cmd(699, "SITE ODD")
+	c.Cmd(257, "PWD")
 }
 
 func TestMalformedRawReply(t *testing.T) {
@@ -419,32 +409,32 @@ rules:
     then: close
 `)
 	c := rawDial(t, srv.Addr())
-	c.login("u", "p")
-	c.send("SITE CLOSE")
-	if _, _, err := c.read(); !errors.Is(err, io.EOF) {
+	c.Login("u", "p")
+	c.Send("SITE CLOSE")
+	if _, _, err := c.Read(); !errors.Is(err, io.EOF) {
 		t.Fatalf("close without reply: %v, want EOF", err)
 	}
 
 	c = rawDial(t, srv.Addr())
-	c.login("u", "p")
-	c.send("SITE RESET")
-	if _, _, err := c.read(); !errors.Is(err, syscall.ECONNRESET) {
+	c.Login("u", "p")
+	c.Send("SITE RESET")
+	if _, _, err := c.Read(); !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("reset: %v, want connection reset", err)
 	}
 
 	c = rawDial(t, srv.Addr())
-	c.login("u", "p")
-	_ = c.conn.SetDeadline(time.Now().Add(300 * time.Millisecond))
-	c.send("SITE STALL")
+	c.Login("u", "p")
+	_ = c.Conn.SetDeadline(time.Now().Add(300 * time.Millisecond))
+	c.Send("SITE STALL")
 	var ne net.Error
-	if _, _, err := c.read(); !errors.As(err, &ne) || !ne.Timeout() {
+	if _, _, err := c.Read(); !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("stall: %v, want a timeout", err)
 	}
 
 	c = rawDial(t, srv.Addr())
-	c.login("u", "p")
-	c.cmd(421, "SITE BYE")
-	if _, _, err := c.read(); !errors.Is(err, io.EOF) {
+	c.Login("u", "p")
+	c.Cmd(421, "SITE BYE")
+	if _, _, err := c.Read(); !errors.Is(err, io.EOF) {
 		t.Fatalf("after 421: %v, want EOF", err)
 	}
 }
@@ -463,26 +453,26 @@ rules:
     reply: 452 Insufficient storage space
 `)
 	c := rawDial(t, srv.Addr())
-	c.login("u", "p")
-	msg := c.cmd(227, "PASV")
+	c.Login("u", "p")
+	msg := c.Cmd(227, "PASV")
 	dc, err := deadlineDial("tcp", pasvAddr(t, msg))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.conn.Write([]byte("TYPE I\r\nRETR /f.bin\r\nNOOP\r\nPWD\r\nSTOR /x\r\nSYST\r\n")); err != nil {
+	if _, err := c.Conn.Write([]byte("TYPE I\r\nRETR /f.bin\r\nNOOP\r\nPWD\r\nSTOR /x\r\nSYST\r\n")); err != nil {
 		t.Fatal(err)
 	}
-	c.expect(200)
-	c.expect(150)
+	c.Expect(200)
+	c.Expect(150)
 	data, err := io.ReadAll(dc)
 	if err != nil || len(data) != 200000 {
 		t.Fatalf("data %d bytes, %v", len(data), err)
 	}
-	c.expect(226)
-	c.expect(299)
-	c.expect(257)
-	c.expect(452)
-	c.expect(215)
+	c.Expect(226)
+	c.Expect(299)
+	c.Expect(257)
+	c.Expect(452)
+	c.Expect(215)
 }
 
 func TestManyPipelinedCommands(t *testing.T) {
@@ -494,18 +484,18 @@ rules:
     reply: 299 the 500th
 `)
 	c := rawDial(t, srv.Addr())
-	c.login("u", "p")
+	c.Login("u", "p")
 	var b bytes.Buffer
 	for range 2000 {
 		b.WriteString("NOOP\r\n")
 	}
-	go func() { _, _ = c.conn.Write(b.Bytes()) }()
+	go func() { _, _ = c.Conn.Write(b.Bytes()) }()
 	for i := 1; i <= 2000; i++ {
 		want := 200
 		if i == 500 {
 			want = 299
 		}
-		c.expect(want)
+		c.Expect(want)
 	}
 }
 
@@ -519,15 +509,15 @@ rules:
     data: {after: 100000, end: stall}
 `)
 	c := rawDial(t, srv.Addr())
-	c.login("u", "p")
-	c.cmd(200, "TYPE I")
-	dc, err := deadlineDial("tcp", pasvAddr(t, c.cmd(227, "PASV")))
+	c.Login("u", "p")
+	c.Cmd(200, "TYPE I")
+	dc, err := deadlineDial("tcp", pasvAddr(t, c.Cmd(227, "PASV")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer dc.Close()
-	c.send("RETR /big.bin")
-	c.expect(150)
+	c.Send("RETR /big.bin")
+	c.Expect(150)
 	got := 0
 	buf := make([]byte, 32<<10)
 	for got < 100000 {
@@ -538,16 +528,16 @@ rules:
 		got += n
 	}
 	// the transfer is stalled: STAT answers at once, ABOR ends it
-	if msg := c.cmd(211, "STAT"); !strings.Contains(msg, "Transfer connection open") {
+	if msg := c.Cmd(211, "STAT"); !strings.Contains(msg, "Transfer connection open") {
 		t.Fatalf("STAT during the transfer: %q", msg)
 	}
-	c.send("ABOR")
-	code, _, err := c.read()
+	c.Send("ABOR")
+	code, _, err := c.Read()
 	if err != nil || (code != 426 && code != 451) {
 		t.Fatalf("transfer's reply after ABOR: %d %v", code, err)
 	}
-	c.expect(226)
-	c.cmd(257, "PWD")
+	c.Expect(226)
+	c.Cmd(257, "PWD")
 	e, _ := srv.WaitCommand("RETR", "", time.Second)
 	if e.Transfer == nil || e.Transfer.BytesOut != 100000 || e.Transfer.End != "stalled" {
 		t.Fatalf("journal transfer = %+v", e.Transfer)
@@ -592,10 +582,10 @@ rules:
 `)
 	for _, code := range []int{534, 431} {
 		c := rawDial(t, srv.Addr())
-		c.expect(220)
-		c.cmd(code, "AUTH TLS")
-		c.cmd(331, "USER u") // the session goes on in clear
-		c.cmd(230, "PASS p")
+		c.Expect(220)
+		c.Cmd(code, "AUTH TLS")
+		c.Cmd(331, "USER u") // the session goes on in clear
+		c.Cmd(230, "PASS p")
 	}
 	// session 3: not scripted, TLS works
 	c := dialTLS(t, srv.Addr(), true, srv)
@@ -615,22 +605,22 @@ settings:
   disable: [EPSV, MLSD, MLST, MDTM]
 `)
 	c := rawDial(t, srv.Addr())
-	if msg := c.expect(220); msg != "Custom banner" {
+	if msg := c.Expect(220); msg != "Custom banner" {
 		t.Fatalf("banner %q", msg)
 	}
-	c.cmd(331, "USER u")
-	c.cmd(230, "PASS p")
-	if msg := c.cmd(215, "SYST"); msg != "Windows_NT" {
+	c.Cmd(331, "USER u")
+	c.Cmd(230, "PASS p")
+	if msg := c.Cmd(215, "SYST"); msg != "Windows_NT" {
 		t.Fatalf("SYST %q", msg)
 	}
-	feat := c.cmd(211, "FEAT")
+	feat := c.Cmd(211, "FEAT")
 	for _, gone := range []string{"EPSV", "MLSD", "MLST", "MDTM"} {
 		if strings.Contains(feat, gone) {
 			t.Fatalf("FEAT still lists %s:\n%s", gone, feat)
 		}
 	}
-	c.cmd(502, "EPSV")
-	c.cmd(502, "MLSD")
+	c.Cmd(502, "EPSV")
+	c.Cmd(502, "MLSD")
 	// jlaffaye/ftp falls back to PASV and LIST
 	jc := login(t, srv.Addr(), "u", "p")
 	got, err := retr(jc, "/f.txt", 0)
@@ -650,8 +640,8 @@ version: 1
 settings: {features: [UTF8, SIZE]}
 `)
 	c := rawDial(t, srv.Addr())
-	c.login("u", "p")
-	if msg := c.cmd(211, "FEAT"); msg != "Features:\n UTF8\n SIZE\nEnd" {
+	c.Login("u", "p")
+	if msg := c.Cmd(211, "FEAT"); msg != "Features:\n UTF8\n SIZE\nEnd" {
 		t.Fatalf("FEAT = %q", msg)
 	}
 }
@@ -782,10 +772,10 @@ expect:
 	}
 	// bob retries after his 530: the expectation breaks
 	rc := rawDial(t, srv.Addr())
-	rc.expect(220)
-	rc.cmd(331, "USER bob")
-	rc.cmd(530, "PASS x")
-	rc.cmd(530, "PWD")
+	rc.Expect(220)
+	rc.Cmd(331, "USER bob")
+	rc.Cmd(530, "PASS x")
+	rc.Cmd(530, "PWD")
 	if rep := srv.Verify(); rep.OK {
 		t.Fatal("a command after 530 went unnoticed")
 	}

@@ -62,12 +62,12 @@ func TestCommandsBeforeLoginAre530(t *testing.T) {
 	t.Parallel()
 	srv := ftptest.New(t)
 	c := rawDial(t, srv.Addr())
-	c.expect(220)
+	c.Expect(220)
 	for _, cmd := range []string{"PWD", "LIST", "RETR /x", "CWD /", "MKD /d"} {
-		c.cmd(530, "%s", cmd)
+		c.Cmd(530, "%s", cmd)
 	}
-	c.cmd(200, "NOOP")
-	c.cmd(221, "QUIT")
+	c.Cmd(200, "NOOP")
+	c.Cmd(221, "QUIT")
 }
 
 func TestDirectoriesAndListings(t *testing.T) {
@@ -225,21 +225,21 @@ func TestMiscCommands(t *testing.T) {
 	t.Parallel()
 	srv := ftptest.New(t)
 	c := rawDial(t, srv.Addr())
-	c.login("u", "p")
-	if msg := c.cmd(215, "SYST"); !strings.Contains(msg, "UNIX") {
+	c.Login("u", "p")
+	if msg := c.Cmd(215, "SYST"); !strings.Contains(msg, "UNIX") {
 		t.Fatalf("SYST = %q", msg)
 	}
-	feat := c.cmd(211, "FEAT")
+	feat := c.Cmd(211, "FEAT")
 	for _, f := range []string{"EPSV", "EPRT", "MLSD", "SIZE", "MDTM", "REST STREAM", "AUTH TLS", "UTF8"} {
 		if !strings.Contains(feat, f) {
 			t.Fatalf("FEAT lacks %s:\n%s", f, feat)
 		}
 	}
-	c.cmd(200, "TYPE I")
-	c.cmd(200, "NOOP")
-	c.cmd(500, "FOOBAR")
-	c.cmd(221, "QUIT")
-	if _, _, err := c.read(); err == nil {
+	c.Cmd(200, "TYPE I")
+	c.Cmd(200, "NOOP")
+	c.Cmd(500, "FOOBAR")
+	c.Cmd(221, "QUIT")
+	if _, _, err := c.Read(); err == nil {
 		t.Fatal("connection still open after QUIT")
 	}
 }
@@ -252,20 +252,20 @@ func TestActiveMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := rawDial(t, srv.Addr())
-	c.login("u", "p")
-	c.cmd(200, "TYPE I")
+	c.Login("u", "p")
+	c.Cmd(200, "TYPE I")
 	for _, verb := range []string{"PORT", "EPRT"} {
 		ln, err := net.Listen("tcp4", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if verb == "PORT" {
-			c.cmd(200, "PORT %s", portArg(ln))
+			c.Cmd(200, "PORT %s", portArg(ln))
 		} else {
-			c.cmd(200, "EPRT |1|127.0.0.1|%d|", ln.Addr().(*net.TCPAddr).Port)
+			c.Cmd(200, "EPRT |1|127.0.0.1|%d|", ln.Addr().(*net.TCPAddr).Port)
 		}
-		c.send("RETR /f.txt")
-		c.expect(150)
+		c.Send("RETR /f.txt")
+		c.Expect(150)
 		_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(clientTimeout))
 		dc, err := ln.Accept()
 		if err != nil {
@@ -278,7 +278,7 @@ func TestActiveMode(t *testing.T) {
 		if err != nil || string(b) != "active data" {
 			t.Fatalf("%s: got %q, %v", verb, b, err)
 		}
-		c.expect(226)
+		c.Expect(226)
 	}
 	// upload in active mode
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
@@ -286,9 +286,9 @@ func TestActiveMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	c.cmd(200, "PORT %s", portArg(ln))
-	c.send("STOR /up.txt")
-	c.expect(150)
+	c.Cmd(200, "PORT %s", portArg(ln))
+	c.Send("STOR /up.txt")
+	c.Expect(150)
 	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(clientTimeout))
 	dc, err := ln.Accept()
 	if err != nil {
@@ -296,12 +296,12 @@ func TestActiveMode(t *testing.T) {
 	}
 	_, _ = dc.Write([]byte("uploaded actively"))
 	_ = dc.Close()
-	c.expect(226)
+	c.Expect(226)
 	if b, _ := srv.ReadFile("/up.txt"); string(b) != "uploaded actively" {
 		t.Fatalf("stored %q", b)
 	}
 	// FTP bounce: a PORT to another host is refused
-	c.cmd(501, "PORT 10,1,2,3,4,5")
+	c.Cmd(501, "PORT 10,1,2,3,4,5")
 }
 
 func TestIPv6(t *testing.T) {
@@ -325,15 +325,15 @@ func TestIPv6(t *testing.T) {
 	}
 	// EPRT with an IPv6 address
 	rc := rawDial(t, srv.Addr())
-	rc.login("u", "p")
+	rc.Login("u", "p")
 	dl, err := net.Listen("tcp6", "[::1]:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer dl.Close()
-	rc.cmd(200, "EPRT |2|::1|%d|", dl.Addr().(*net.TCPAddr).Port)
-	rc.send("RETR /six.txt")
-	rc.expect(150)
+	rc.Cmd(200, "EPRT |2|::1|%d|", dl.Addr().(*net.TCPAddr).Port)
+	rc.Send("RETR /six.txt")
+	rc.Expect(150)
 	_ = dl.(*net.TCPListener).SetDeadline(time.Now().Add(clientTimeout))
 	dc, err := dl.Accept()
 	if err != nil {
@@ -344,7 +344,7 @@ func TestIPv6(t *testing.T) {
 	if string(b) != "over IPv6" {
 		t.Fatalf("EPRT over IPv6 got %q", b)
 	}
-	rc.expect(226)
+	rc.Expect(226)
 }
 
 func TestFTPS(t *testing.T) {
@@ -392,12 +392,12 @@ func TestPlainServerRefusesAUTH(t *testing.T) {
 	t.Parallel()
 	srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) { cfg.TLS = server.TLSNone }))
 	c := rawDial(t, srv.Addr())
-	c.expect(220)
-	c.send("AUTH TLS")
-	if code, _, _ := c.read(); code < 400 {
+	c.Expect(220)
+	c.Send("AUTH TLS")
+	if code, _, _ := c.Read(); code < 400 {
 		t.Fatalf("AUTH TLS on a plain server got %d", code)
 	}
-	c.cmd(211, "FEAT")
+	c.Cmd(211, "FEAT")
 }
 
 func TestHostDirectoryIsJailed(t *testing.T) {
@@ -442,11 +442,11 @@ func TestMaxConnections(t *testing.T) {
 	t.Parallel()
 	srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) { cfg.MaxConnections = 2 }))
 	a := rawDial(t, srv.Addr())
-	a.expect(220)
+	a.Expect(220)
 	b := rawDial(t, srv.Addr())
-	b.expect(220)
+	b.Expect(220)
 	c := rawDial(t, srv.Addr())
-	if msg := c.expect(421); !strings.Contains(msg, "Too many") {
+	if msg := c.Expect(421); !strings.Contains(msg, "Too many") {
 		t.Fatalf("third connection: %q", msg)
 	}
 }
@@ -455,9 +455,9 @@ func TestIdleTimeout(t *testing.T) {
 	t.Parallel()
 	srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) { cfg.IdleTimeout = 300 * time.Millisecond }))
 	c := rawDial(t, srv.Addr())
-	c.login("u", "p")
-	c.expect(421)
-	if _, _, err := c.read(); err == nil {
+	c.Login("u", "p")
+	c.Expect(421)
+	if _, _, err := c.Read(); err == nil {
 		t.Fatal("still connected after the idle timeout")
 	}
 }

@@ -291,6 +291,11 @@ func (s *session) runStep(cmd *pendingCmd, st *scenario.Step, connect bool) bool
 	if st == nil {
 		return s.defaultCommand(cmd)
 	}
+	if connect && st.Preliminary != nil {
+		// the greeting has no 1xx of its own: a scripted one comes first,
+		// then the delay, then the greeting (e.g. 120, a pause, 220)
+		s.answer(cmd.entry, fromScenario(*st.Preliminary))
+	}
 	if !s.sleep(s.srv.runtime().Delay(st.Delay)) {
 		return false
 	}
