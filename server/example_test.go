@@ -37,7 +37,7 @@ func ExampleStart() {
 	fmt.Println(e.Codes, e.Rule)
 	// Output:
 	// <nil>
-	// 452 Disk full
+	// 452 "Disk full"
 	// stored: hello
 	// [452] rule #1
 }
