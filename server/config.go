@@ -118,6 +118,9 @@ type Config struct {
 	TLSConfig *tls.Config
 	CertFile  string
 	KeyFile   string
+	// MaxConnectionsPerIP caps simultaneous control connections from one
+	// client address (0: no cap beyond MaxConnections); over it, 421.
+	MaxConnectionsPerIP int
 	// AllowForeignDataAddress lets PORT/EPRT name an address other than the
 	// client's (an FTP bounce); refused with 501 by default.
 	AllowForeignDataAddress bool

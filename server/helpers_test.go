@@ -3,6 +3,7 @@ package server_test
 import (
 	"testing"
 
+	"github.com/jlaffaye/ftp"
 	"go.uber.org/goleak"
 
 	tc "github.com/mockftpd/mockftpd/internal/testclient"
@@ -26,3 +27,8 @@ var (
 )
 
 const clientTimeout = tc.Timeout
+
+// tcDial dials jlaffaye/ftp with deadlines, without a testing.TB (for goroutines).
+func tcDial(addr string) (*ftp.ServerConn, error) {
+	return ftp.Dial(addr, ftp.DialWithDialFunc(deadlineDial))
+}

@@ -47,6 +47,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	sessions  map[*session]struct{}
+	perIP     map[string]int
 	passive   map[int]*dataListener
 	uploads   []Upload
 	uploadsCh chan struct{}
@@ -90,6 +91,7 @@ func Start(cfg Config) (*Server, error) {
 		rt:        scenario.NewRuntime(sc),
 		journal:   newJournal(journalLimit),
 		sessions:  make(map[*session]struct{}),
+		perIP:     make(map[string]int),
 		passive:   make(map[int]*dataListener),
 		uploadsCh: make(chan struct{}),
 		draining:  make(chan struct{}),
@@ -189,8 +191,12 @@ func (s *Server) acceptLoop() {
 }
 
 func (s *Server) startSession(conn net.Conn) {
+	ip := hostOf(conn.RemoteAddr())
 	s.mu.Lock()
 	full := len(s.sessions) >= s.cfg.MaxConnections
+	if n := s.cfg.MaxConnectionsPerIP; n > 0 && s.perIP[ip] >= n {
+		full = true
+	}
 	select {
 	case <-s.draining:
 		full = true
@@ -226,6 +232,8 @@ func (s *Server) startSession(conn net.Conn) {
 		sess.protP = true
 	}
 	s.sessions[sess] = struct{}{}
+	s.perIP[ip]++
+	sess.ip = ip
 	s.wg.Add(1)
 	s.upstreams.Add(1)
 	s.mu.Unlock()
@@ -254,8 +262,25 @@ func (s *Server) startSession(conn net.Conn) {
 
 func (s *Server) sessionEnded(sess *session) {
 	s.mu.Lock()
-	delete(s.sessions, sess)
+	if _, ok := s.sessions[sess]; ok {
+		delete(s.sessions, sess)
+		if s.perIP[sess.ip]--; s.perIP[sess.ip] <= 0 {
+			delete(s.perIP, sess.ip)
+		}
+	}
 	s.mu.Unlock()
+}
+
+// hostOf is the IP of an address, as a string.
+func hostOf(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.IP.String()
+	}
+	h, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return h
 }
 
 // bindPassive ties the passive listener on port to sess.

@@ -48,6 +48,7 @@ type session struct {
 	srv    *Server
 	log    *slog.Logger
 	number int
+	ip     string // the client's address, for the per-address limit
 	rt     *scenario.Session
 
 	raw    net.Conn // the client's TCP connection
