@@ -3,11 +3,13 @@ module github.com/mockftpd/mockftpd
 go 1.26.8
 
 require (
-	github.com/fclairamb/ftpserverlib v0.32.3 // indirect
-	github.com/jlaffaye/ftp v0.2.4 // indirect
-	github.com/spf13/afero v1.15.0 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
-	go.yaml.in/yaml/v3 v3.0.6 // indirect
-	golang.org/x/sys v0.47.0 // indirect
-	golang.org/x/text v0.28.0 // indirect
+	github.com/fclairamb/ftpserverlib v0.32.3
+	github.com/jlaffaye/ftp v0.2.4
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
+	github.com/spf13/afero v1.15.0
+	go.uber.org/goleak v1.3.0
+	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/sys v0.47.0
 )
+
+require golang.org/x/text v0.28.0 // indirect

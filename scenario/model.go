@@ -45,7 +45,7 @@ type File struct {
 	Size    int64     `json:"size,omitempty"` // generated: byte i is a pure function of (Seed, i)
 	Seed    int64     `json:"seed,omitempty"` // for generated content; defaults to the scenario seed
 	Dir     bool      `json:"dir,omitempty"`
-	From    string    `json:"from,omitempty"`    // host path, relative to the scenario file's folder
+	From    string    `json:"from,omitempty"`   // host path, relative to the scenario file's folder
 	ModTime time.Time `json:"modtime,omitzero"` // optional modification time
 }
 
@@ -85,7 +85,7 @@ const (
 // value matches any argument.
 type ArgMatch struct {
 	Exact string `json:"exact,omitempty"`
-	Glob  string `json:"glob,omitempty"` // path.Match syntax, plus "**" for any run of characters
+	Glob  string `json:"glob,omitempty"`  // path.Match syntax, plus "**" for any run of characters
 	Regex string `json:"regex,omitempty"` // Go RE2 syntax, unanchored unless the pattern anchors itself
 }
 

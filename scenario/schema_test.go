@@ -1,0 +1,186 @@
+package scenario
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
+)
+
+type schemaNode struct {
+	Properties map[string]json.RawMessage `json:"properties"`
+	AnyOf      []schemaNode               `json:"anyOf"`
+	OneOf      []schemaNode               `json:"oneOf"`
+}
+
+type schemaDoc struct {
+	schemaNode
+	Defs map[string]schemaNode `json:"$defs"`
+}
+
+// props returns the properties an object definition describes, directly or
+// in its anyOf/oneOf branch for the mapping form.
+func (n schemaNode) props() map[string]json.RawMessage {
+	if n.Properties != nil {
+		return n.Properties
+	}
+	for _, b := range append(n.AnyOf, n.OneOf...) {
+		if p := b.props(); p != nil {
+			return p
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestSchemaInSyncWithParser checks that schema.json describes exactly the
+// keys the decoder knows, object by object.
+func TestSchemaInSyncWithParser(t *testing.T) {
+	var doc schemaDoc
+	if err := json.Unmarshal(Schema(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for obj, fields := range knownFields {
+		var props map[string]json.RawMessage
+		if obj == objScenario {
+			props = doc.Properties
+		} else {
+			def, ok := doc.Defs[obj]
+			if !ok {
+				t.Errorf("schema has no $defs/%s", obj)
+				continue
+			}
+			props = def.props()
+		}
+		want := append([]string(nil), fields...)
+		sort.Strings(want)
+		if got := sortedKeys(props); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: schema properties %v, parser fields %v", obj, got, want)
+		}
+	}
+	// the rule's shorthand step keys are described as in a step
+	for _, f := range stepFields {
+		if !bytes.Equal(compact(t, doc.Defs["rule"].Properties[f]), compact(t, doc.Defs["step"].Properties[f])) && f != "pass" && f != "preliminary" && f != "final" {
+			t.Errorf("rule.%s and step.%s differ in the schema", f, f)
+		}
+	}
+}
+
+func compact(t *testing.T, raw json.RawMessage) []byte {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func compileSchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("schema.json")
+	if err != nil {
+		t.Fatalf("schema.json is not a valid JSON Schema: %v", err)
+	}
+	return sch
+}
+
+// schemaValidate checks a YAML or JSON scenario against schema.json.
+func schemaValidate(t testing.TB, sch *jsonschema.Schema, src []byte) error {
+	t.Helper()
+	var v any
+	if err := yaml.Unmarshal(detab(src), &v); err != nil {
+		t.Fatal(err)
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(j))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sch.Validate(inst)
+}
+
+// goodInputs are scenario sources the tests parse successfully.
+func goodInputs(t testing.TB) map[string][]byte {
+	out := map[string][]byte{}
+	for _, f := range exampleFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f] = b
+	}
+	for _, tc := range matchCases {
+		out["match: "+tc.name] = []byte("version: 1\nrules:\n" + indent(tc.rules))
+	}
+	return out
+}
+
+// TestSchemaAcceptsWhatParses validates every scenario the tests parse
+// against schema.json, and checks that the formatted form validates too.
+func TestSchemaAcceptsWhatParses(t *testing.T) {
+	sch := compileSchema(t)
+	for name, src := range goodInputs(t) {
+		sc, err := Parse(name, src)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if err := schemaValidate(t, sch, src); err != nil {
+			t.Errorf("%s: parses but the schema rejects it: %v", name, err)
+		}
+		out, err := sc.Format()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schemaValidate(t, sch, out); err != nil {
+			t.Errorf("%s: formatted form rejected by the schema: %v\n%s", name, err, out)
+		}
+	}
+}
+
+// TestSchemaRejectsUnknownKeys checks that the schema, like the parser,
+// rejects unknown and misplaced keys.
+func TestSchemaRejectsUnknownKeys(t *testing.T) {
+	sch := compileSchema(t)
+	for _, src := range []string{
+		"version: 1\nrules:\n  - when: {command: STOR}\n    reply: {cod: 452}\n",
+		"version: 1\nrules:\n  - when: {evnt: connect}\n",
+		"version: 1\nrules:\n  - when: {command: RETR}\n    reply: 450\n    responses: [{reply: 450}]\n",
+		"version: 1\nsettings: {bannner: x}\n",
+		"version: 2\n",
+		"name: x\n",
+		"version: 1\nrules:\n  - {when: {command: STOR}, reply: 99}\n",
+		"version: 1\nexpect:\n  - {command: STOR, time: 1}\n",
+	} {
+		if err := schemaValidate(t, sch, []byte(src)); err == nil {
+			t.Errorf("schema accepts:\n%s", src)
+		}
+		if _, err := Parse("x.yaml", []byte(src)); err == nil {
+			t.Errorf("parser accepts:\n%s", src)
+		}
+	}
+}
