@@ -1,6 +1,13 @@
 package server
 
-import "github.com/spf13/afero"
+import (
+	"github.com/spf13/afero"
 
-// newMemFs is the default in-memory filesystem.
-func newMemFs() afero.Fs { return afero.NewMemMapFs() }
+	"github.com/mockftpd/mockftpd/memfs"
+)
+
+// newMemFs is the default in-memory filesystem: memfs, whose files keep
+// the io.ReaderFrom/io.WriterTo fast paths for STOR and RETR, store data
+// in chunks without copying on growth, and give freed memory back to the
+// operating system.
+func newMemFs() afero.Fs { return memfs.New() }
