@@ -559,3 +559,40 @@ func journalHas(srv *server.Server, verb string) bool {
 	}
 	return false
 }
+
+// TestASCIIModeUpload: TYPE A converts CRLF to LF on upload and back on
+// download (ftpserverlib's converter on top of the in-memory filesystem).
+func TestASCIIModeUpload(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t)
+	c := rawDial(t, srv.Addr())
+	c.Login("u", "p")
+	c.Cmd(200, "TYPE A")
+	text := strings.Repeat("a line of text\r\n", 20000)
+	dc, err := deadlineDial("tcp", pasvAddr(t, c.Cmd(227, "PASV")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Send("STOR /text.txt")
+	c.Expect(150)
+	if _, err := dc.Write([]byte(text)); err != nil {
+		t.Fatal(err)
+	}
+	_ = dc.Close()
+	c.Expect(226)
+	stored, _ := srv.ReadFile("/text.txt")
+	if want := strings.ReplaceAll(text, "\r\n", "\n"); string(stored) != want {
+		t.Fatalf("stored %d bytes, want %d with LF line ends", len(stored), len(want))
+	}
+	dc, err = deadlineDial("tcp", pasvAddr(t, c.Cmd(227, "PASV")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Send("RETR /text.txt")
+	c.Expect(150)
+	back, err := io.ReadAll(dc)
+	if err != nil || string(back) != text {
+		t.Fatalf("downloaded %d bytes (%v), want %d with CRLF", len(back), err, len(text))
+	}
+	c.Expect(226)
+}
