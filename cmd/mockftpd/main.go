@@ -3,10 +3,14 @@
 //	mockftpd [flags]                 serve until SIGINT or SIGTERM
 //	mockftpd validate FILE...        check scenario files
 //	mockftpd codes [-json]           print the reply-code catalogue
+//	mockftpd healthcheck [flags]     exit 0 when a running mockftpd is up
 //	mockftpd version                 print the version
 //
 // Every flag can also be set from the environment as MOCKFTPD_<NAME>
 // (dashes become underscores): MOCKFTPD_LISTEN, MOCKFTPD_PASSIVE_PORTS...
+//
+// With -admin ADDR it also serves the admin HTTP API (package admin), and
+// it reloads the -scenario file when the file changes or on SIGHUP.
 package main
 
 import (
@@ -35,6 +39,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 			return runValidate(args[1:], stdout, stderr)
 		case "codes":
 			return runCodes(args[1:], stdout, stderr)
+		case "healthcheck":
+			return runHealthcheck(ctx, args[1:], stdout, stderr, env)
 		case "help", "-h", "-help", "--help":
 			fs := newServeFlags(stderr)
 			fs.set.SetOutput(stdout)

@@ -6,12 +6,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/mockftpd/mockftpd/admin"
 	"github.com/mockftpd/mockftpd/scenario"
 	"github.com/mockftpd/mockftpd/server"
 )
@@ -44,6 +51,33 @@ type serveFlags struct {
 	shutdownGrace  time.Duration
 	logFormat      string
 	logLevel       string
+
+	// scenario file handling
+	scenarioOptional bool
+	reload           bool
+	reloadInterval   time.Duration
+
+	// admin API
+	admin            string
+	adminToken       string
+	adminTokenFile   string
+	adminMaxFileSize sizeFlag
+}
+
+// sizeFlag is a byte count written as 1048576, "64MiB" or "10MB".
+type sizeFlag int64
+
+func (s *sizeFlag) String() string { return scenario.FormatSize(int64(*s)) }
+func (s *sizeFlag) Set(v string) error {
+	n, err := scenario.ParseSize(v)
+	if err != nil {
+		return err
+	}
+	if n <= 0 {
+		return fmt.Errorf("size %q must be more than 0", v)
+	}
+	*s = sizeFlag(n)
+	return nil
 }
 
 func newServeFlags(stderr io.Writer) *serveFlags {
@@ -68,9 +102,17 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.DurationVar(&f.shutdownGrace, "shutdown-grace", 5*time.Second, "how `long` transfers in flight may finish at shutdown")
 	s.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json")
 	s.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug (every command and reply), info, warn, error")
+	s.BoolVar(&f.scenarioOptional, "scenario-optional", false, "with -scenario, a missing file is not an error: serve without a scenario until the file appears")
+	s.BoolVar(&f.reload, "reload", true, "reload the -scenario file when it changes (checked every -reload-interval) and on SIGHUP")
+	s.DurationVar(&f.reloadInterval, "reload-interval", 500*time.Millisecond, "how `often` to check the -scenario file for changes")
+	s.StringVar(&f.admin, "admin", "", "serve the admin HTTP API on this `address`, e.g. 127.0.0.1:8021 (a bare port means 127.0.0.1); beyond loopback it needs -admin-token")
+	s.StringVar(&f.adminToken, "admin-token", "", "bearer `token` the admin API requires (prefer MOCKFTPD_ADMIN_TOKEN: a flag shows in ps)")
+	s.StringVar(&f.adminTokenFile, "admin-token-file", "", "read the admin API token from this `file` (e.g. a Docker secret)")
+	f.adminMaxFileSize = admin.DefaultMaxFileBytes
+	s.Var(&f.adminMaxFileSize, "admin-max-file-size", "largest file `size` PUT /api/files accepts, e.g. 64MiB")
 	s.Usage = func() {
 		out := s.Output()
-		fmt.Fprintf(out, "Usage: mockftpd [flags]\n       mockftpd validate FILE...\n       mockftpd codes [-json]\n       mockftpd version\n\nFlags (each also from the environment as MOCKFTPD_<NAME>, e.g. MOCKFTPD_PASSIVE_PORTS):\n")
+		fmt.Fprintf(out, "Usage: mockftpd [flags]\n       mockftpd validate FILE...\n       mockftpd codes [-json]\n       mockftpd healthcheck [flags]\n       mockftpd version\n\nFlags (each also from the environment as MOCKFTPD_<NAME>, e.g. MOCKFTPD_PASSIVE_PORTS):\n")
 		s.PrintDefaults()
 	}
 	return f
@@ -85,10 +127,16 @@ func (f *serveFlags) parse(args []string, env func(string) (string, bool)) error
 	if f.set.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (see mockftpd -help)", f.set.Arg(0))
 	}
+	return fillFromEnv(f.set, env)
+}
+
+// fillFromEnv sets every flag of set not given on the command line from
+// its MOCKFTPD_ environment variable (dashes become underscores).
+func fillFromEnv(set *flag.FlagSet, env func(string) (string, bool)) error {
 	given := map[string]bool{}
-	f.set.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	set.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
 	var errs []error
-	f.set.VisitAll(func(fl *flag.Flag) {
+	set.VisitAll(func(fl *flag.Flag) {
 		if given[fl.Name] {
 			return
 		}
@@ -149,17 +197,39 @@ func (f *serveFlags) config(logger *slog.Logger) (server.Config, error) {
 		}
 		cfg.Users = append(cfg.Users, user)
 	}
-	sc := &scenario.Scenario{Version: scenario.FormatVersion, Name: "command line"}
-	if f.scenarioFile != "" {
-		if sc, err = scenario.Load(f.scenarioFile); err != nil {
+	sc, err := f.loadScenario(true)
+	if err != nil {
+		if !f.scenarioOptional || !errors.Is(err, fs.ErrNotExist) {
 			return cfg, err
+		}
+		logger.Warn("scenario file missing; serving without a scenario until it appears (-scenario-optional)", "file", f.scenarioFile)
+		if sc, err = f.loadScenario(false); err != nil {
+			return cfg, err
+		}
+	}
+	cfg.Scenario = sc
+	return cfg, nil
+}
+
+// loadScenario builds the scenario to serve: the -scenario file (when
+// fromFile and one is given), with the -reply rules in front. A missing
+// file's error matches fs.ErrNotExist.
+func (f *serveFlags) loadScenario(fromFile bool) (*scenario.Scenario, error) {
+	sc := &scenario.Scenario{Version: scenario.FormatVersion, Name: "command line"}
+	if fromFile && f.scenarioFile != "" {
+		if _, err := os.Stat(f.scenarioFile); err != nil {
+			return nil, fmt.Errorf("-scenario: %w", err)
+		}
+		var err error
+		if sc, err = scenario.Load(f.scenarioFile); err != nil {
+			return nil, err
 		}
 	}
 	var rules []scenario.Rule
 	for _, r := range f.replies {
 		rule, err := parseReplyFlag(r)
 		if err != nil {
-			return cfg, err
+			return nil, err
 		}
 		rules = append(rules, rule)
 	}
@@ -167,10 +237,41 @@ func (f *serveFlags) config(logger *slog.Logger) (server.Config, error) {
 		sc.Rules = append(rules, sc.Rules...)
 	}
 	if err := sc.Validate(); err != nil {
-		return cfg, err
+		return nil, err
 	}
-	cfg.Scenario = sc
-	return cfg, nil
+	return sc, nil
+}
+
+// adminOptions checks the admin flags: the address (a bare port means
+// loopback), the token (required beyond loopback) and the limits.
+func (f *serveFlags) adminOptions(logger *slog.Logger) (addr string, opts admin.Options, err error) {
+	if f.admin == "" {
+		if f.adminToken != "" || f.adminTokenFile != "" {
+			logger.Warn("an admin token is set but the admin API is off (no -admin / MOCKFTPD_ADMIN)")
+		}
+		return "", opts, nil
+	}
+	addr = f.admin
+	if _, err := strconv.Atoi(addr); err == nil {
+		addr = "127.0.0.1:" + addr
+	}
+	token := f.adminToken
+	if f.adminTokenFile != "" {
+		if token != "" {
+			return "", opts, errors.New("-admin-token and -admin-token-file both set: give one")
+		}
+		b, err := os.ReadFile(f.adminTokenFile)
+		if err != nil {
+			return "", opts, fmt.Errorf("-admin-token-file: %w", err)
+		}
+		if token = strings.TrimSpace(string(b)); token == "" {
+			return "", opts, fmt.Errorf("-admin-token-file %s is empty", f.adminTokenFile)
+		}
+	}
+	if err := admin.CheckListen(addr, token); err != nil {
+		return "", opts, fmt.Errorf("-admin (MOCKFTPD_ADMIN): %w; or switch the admin API off with an empty -admin / MOCKFTPD_ADMIN", err)
+	}
+	return addr, admin.Options{Token: token, MaxFileBytes: int64(f.adminMaxFileSize), Logger: logger.With("component", "admin")}, nil
 }
 
 // parseReplyFlag reads "VERB=CODE text" (VERB may be "*" or "A,B").
@@ -222,30 +323,148 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		fmt.Fprintln(stderr, "mockftpd:", err)
 		return 2
 	}
+	hup := make(chan os.Signal, 1)
+	notifyHangup(hup)
+	defer signal.Stop(hup)
+	reload := make(chan struct{}, 1)
+	hupDone := make(chan struct{})
+	defer func() { <-hupDone }()
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(hupDone)
+		for {
+			select {
+			case <-sctx.Done():
+				return
+			case <-hup:
+				select {
+				case reload <- struct{}{}:
+				default: // a reload is already pending
+				}
+			}
+		}
+	}()
+	return serve(sctx, f, logger, stderr, reload, testStarted)
+}
+
+// testStarted, set only by tests, learns the server runServe started.
+var testStarted func(srv *server.Server, adminAddr string)
+
+// serve runs the server until ctx ends. reload asks for the -scenario file
+// to be read again (SIGHUP); started, when not nil, is called once the
+// server (and the admin API, whose address it gets) is up.
+func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Writer, reload <-chan struct{}, started func(srv *server.Server, adminAddr string)) int {
+	adminAddr, adminOpts, err := f.adminOptions(logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "mockftpd:", err)
+		return 2
+	}
+	// The file is stamped before it is loaded: a change in between is
+	// seen by the watcher rather than lost.
+	var watch *watcher
+	if f.scenarioFile != "" && f.reload {
+		watch = newWatcher(f.scenarioFile, f.reloadInterval, logger)
+		watch.stampNow()
+	}
 	cfg, err := f.config(logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "mockftpd:", err)
 		return 2
 	}
+	var adminLn net.Listener
+	if adminAddr != "" {
+		// Listen before the FTP server starts so a busy port fails fast.
+		if adminLn, err = net.Listen("tcp", adminAddr); err != nil {
+			fmt.Fprintf(stderr, "mockftpd: admin API: listen on %s: %v\n", adminAddr, err)
+			return 1
+		}
+	}
 	srv, err := server.Start(cfg)
 	if err != nil {
+		if adminLn != nil {
+			_ = adminLn.Close()
+		}
 		fmt.Fprintln(stderr, "mockftpd:", err)
 		return 1
 	}
+
+	var wg sync.WaitGroup
+	var hs *http.Server
+	if adminLn != nil {
+		hs = &http.Server{
+			Handler:           admin.New(srv, adminOpts),
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := hs.Serve(adminLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("admin API stopped", "err", err)
+			}
+		}()
+		logger.Info("admin API listening", "addr", adminLn.Addr().String(), "token", adminOpts.Token != "")
+	}
+	if watch != nil {
+		watch.load = func() (*scenario.Scenario, error) { return f.loadScenario(true) }
+		watch.apply = srv.SetScenario
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			watch.run(ctx, reload)
+		}()
+	} else {
+		// Without a watcher, SIGHUP only says why nothing happens.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-reload:
+					logger.Warn("SIGHUP: nothing to reload (no -scenario file, or -reload=false)")
+				}
+			}
+		}()
+	}
+	if started != nil {
+		a := ""
+		if adminLn != nil {
+			a = adminLn.Addr().String()
+		}
+		started(srv, a)
+	}
+
 	<-ctx.Done()
 	logger.Info("shutting down", "grace", cfg.ShutdownGrace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace+time.Second)
 	defer cancel()
+	if hs != nil {
+		if err := hs.Shutdown(sctx); err != nil {
+			_ = hs.Close()
+		}
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		logger.Warn("shutdown", "err", err)
 	}
+	wg.Wait()
 	logger.Info("stopped")
 	return 0
 }
 
-// version is the module version when built from a tagged module, else the
-// VCS revision, else "devel".
+// buildVersion is set at link time (-ldflags "-X main.buildVersion=v1.2.3"),
+// e.g. by the Dockerfile's VERSION build argument.
+var buildVersion string
+
+// version is buildVersion when set, else the module version when built
+// from a tagged module, else the VCS revision, else "devel".
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "devel"
