@@ -287,7 +287,7 @@ type Expectation struct {
 	AtLeast *int `json:"at_least,omitempty"`
 	AtMost  *int `json:"at_most,omitempty"`
 	// NoCommandAfter, when set to a reply code, requires that in every session
-	// no command follows a reply with that code (e.g. 530).
+	// no command but QUIT follows a reply with that code (e.g. 530).
 	NoCommandAfter int `json:"no_command_after,omitempty"`
 }
 

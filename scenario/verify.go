@@ -223,7 +223,8 @@ func verifyNoCommandAfter(e Expectation, recs []Record) ExpectationResult {
 	last := map[int]cause{} // session -> command that got the code
 	var causes []Record
 	for _, r := range recs {
-		if c, ok := last[r.Session]; ok && c.ok && r.Verb != "" {
+		// QUIT is how a well-behaved client leaves after a failure: allowed.
+		if c, ok := last[r.Session]; ok && c.ok && r.Verb != "" && r.Verb != "QUIT" {
 			res.Evidence = append(res.Evidence, r)
 			causes = append(causes, c.rec)
 			delete(last, r.Session) // one offence per reply

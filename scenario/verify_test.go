@@ -88,6 +88,7 @@ func TestVerifyMet(t *testing.T) {
 		{Session: 1, Seq: 2, Verb: "QUIT", Codes: []int{221}},
 		{Session: 1, Seq: 1, Verb: "STOR", Arg: "/a", Codes: []int{150, 226}},
 		{Session: 2, Seq: 3, Verb: "NOOP", Codes: []int{421}},
+		{Session: 2, Seq: 4, Verb: "QUIT"}, // leaving after the failure is fine
 	})
 	if !rep.OK {
 		t.Fatalf("not OK:\n%s", rep)
