@@ -233,4 +233,3 @@ func mustOK(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-

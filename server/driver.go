@@ -19,7 +19,7 @@ type driver struct {
 }
 
 var (
-	_ ftpserver.MainDriver                       = (*driver)(nil)
+	_ ftpserver.MainDriver                        = (*driver)(nil)
 	_ ftpserver.MainDriverExtensionPassiveWrapper = (*driver)(nil)
 )
 

@@ -27,7 +27,6 @@ func withYAML(t *testing.T, y string, opts ...ftptest.Option) *ftptest.Server {
 	return ftptest.New(t, append([]ftptest.Option{ftptest.WithScenarioText(y)}, opts...)...)
 }
 
-
 func TestSecondStorGets452(t *testing.T) {
 	t.Parallel()
 	srv := withYAML(t, `
