@@ -167,8 +167,9 @@ type DataFault struct {
 	// After, when > 0, ends the transfer once this many bytes have moved (each way).
 	After int64   `json:"after,omitempty"`
 	End   DataEnd `json:"end,omitempty"`
-	// Reply replaces the final reply after a cut (e.g. 426, 451, 452, 552);
-	// nil keeps what the server would say; a Reply with Code 0 and no Raw sends none.
+	// Reply is the final reply after a cut, a stall or a refusal (e.g. 426,
+	// 451, 452, 552); nil sends 426 after a cut or stall and 425 after a
+	// refusal; a Reply with Code 0 and no Raw ("reply: none") sends none.
 	Reply *Reply `json:"reply,omitempty"`
 	// KeepPartial keeps what an upload stored before the cut (default true);
 	// false removes the file.
