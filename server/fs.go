@@ -319,17 +319,25 @@ func (f *sessionFs) Create(name string) (afero.File, error) {
 }
 
 func (f *sessionFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
+	var base int64 // what the file held before the upload: APPE keeps it
+	if flag&os.O_APPEND != 0 {
+		if fi, err := f.Fs.Stat(name); err == nil {
+			base = fi.Size()
+		}
+	}
 	file, err := f.Fs.OpenFile(name, flag, perm)
 	if err != nil || flag&(os.O_WRONLY|os.O_RDWR) == 0 {
 		return file, err
 	}
 	p := path.Clean("/" + filepath.ToSlash(name))
-	if tr := f.sess.currentTransfer(); tr != nil {
+	tr := f.sess.currentTransfer()
+	if tr != nil {
 		tr.mu.Lock()
 		tr.uploadPath = p
+		tr.uploadBase = base
 		tr.mu.Unlock()
 	}
-	return &uploadFile{File: file, path: p, sess: f.sess}, nil
+	return &uploadFile{File: file, path: p, sess: f.sess, tr: tr}, nil
 }
 
 // uploadFile reports a finished upload to the server when it is closed.
@@ -337,6 +345,7 @@ type uploadFile struct {
 	afero.File
 	path    string
 	sess    *session
+	tr      *transfer // the transfer command writing it, if any
 	written int64
 	failed  error
 }
@@ -360,12 +369,32 @@ func (u *uploadFile) ReadFrom(r io.Reader) (int64, error) {
 	return n, err
 }
 
+// Seek is how ftpserverlib resumes an upload after REST: the bytes before
+// the offset were there before the upload.
+func (u *uploadFile) Seek(offset int64, whence int) (int64, error) {
+	n, err := u.File.Seek(offset, whence)
+	if err == nil && u.written == 0 && u.tr != nil {
+		u.tr.mu.Lock()
+		u.tr.uploadBase = n
+		u.tr.mu.Unlock()
+	}
+	return n, err
+}
+
 // TransferError is ftpserverlib's notice that the transfer did not complete.
 func (u *uploadFile) TransferError(err error) { u.failed = err }
 
+// Close records the upload. In active mode the real server sees a cut, an
+// ABOR or a client that went away as a clean end of the data (the
+// engine's relay closed it), so the transfer's own record decides whether
+// the upload is complete.
 func (u *uploadFile) Close() error {
 	err := u.File.Close()
-	u.sess.srv.uploaded(Upload{Session: u.sess.number, User: u.sess.user, Path: u.path, Size: u.written, Complete: u.failed == nil && err == nil, Time: time.Now()})
+	complete := u.failed == nil && err == nil
+	if u.tr != nil && (u.tr.cut.Load() || u.tr.aborted.Load() || u.tr.broken.Load()) {
+		complete = false
+	}
+	u.sess.srv.uploaded(Upload{Session: u.sess.number, User: u.sess.user, Path: u.path, Size: u.written, Complete: complete, Time: time.Now()})
 	return err
 }
 

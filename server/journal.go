@@ -46,12 +46,12 @@ type TransferInfo struct {
 type Journal struct {
 	mu      sync.Mutex
 	entries []*Entry
-	changed chan struct{} // closed and replaced at every change
+	changed chan struct{} // closed at the next change; made only when someone waits
 	limit   int
 }
 
 func newJournal(limit int) *Journal {
-	return &Journal{changed: make(chan struct{}), limit: limit}
+	return &Journal{limit: limit}
 }
 
 func (j *Journal) add(e *Entry) {
@@ -82,9 +82,13 @@ func (j *Journal) update(fn func()) {
 	j.mu.Unlock()
 }
 
+// notifyLocked wakes the waiters, if any: a change nobody waits for costs
+// no channel.
 func (j *Journal) notifyLocked() {
-	close(j.changed)
-	j.changed = make(chan struct{})
+	if j.changed != nil {
+		close(j.changed)
+		j.changed = nil
+	}
 }
 
 // Entries returns a copy of every entry, oldest first.
@@ -127,6 +131,9 @@ func (j *Journal) Wait(ctx context.Context, match func(Entry) bool) (Entry, erro
 				j.mu.Unlock()
 				return c, nil
 			}
+		}
+		if j.changed == nil {
+			j.changed = make(chan struct{})
 		}
 		ch := j.changed
 		j.mu.Unlock()

@@ -57,8 +57,11 @@ type session struct {
 	lines  chan clientLine
 	resume chan *bufio.Reader // tells the line reader how to go on after AUTH
 
-	up      net.Conn // the engine's end of the pipe to ftpserverlib
+	up      net.Conn   // the engine's end of the pipe to ftpserverlib (unused: see ctrlPipe)
 	replies chan reply // closed when ftpserverlib closes the connection
+
+	ctrlOnce sync.Once
+	ctrlPipe *ctrlPipe // the control connection to ftpserverlib (pipe.go)
 
 	user       string
 	loggedIn   bool
@@ -66,8 +69,8 @@ type session struct {
 	protP      bool
 	dataMode   string // last data channel command accepted: PASV, EPSV, PORT or EPRT
 
-	pending []*pendingCmd
-	backlog []clientLine
+	pending    []*pendingCmd
+	backlog    []clientLine
 	stalled    bool
 	closing    bool // end once the real server owes nothing (shutdown, client gone)
 	clientGone bool
@@ -128,9 +131,11 @@ func (s *session) run() {
 		case r, ok := <-s.replies:
 			if !ok {
 				// ftpserverlib closed the connection (after QUIT, a failed
-				// login...): all it said is relayed; close the client too.
+				// login...): all it said is relayed; close the client too,
+				// unless the scenario stalls it (then it ends with the client).
+				s.replies = nil
 				if s.stalled {
-					<-s.done
+					continue
 				}
 				return
 			}
@@ -437,14 +442,15 @@ func (s *session) defaultCommand(cmd *pendingCmd) bool {
 		cmd.onFinal = func(r reply) { s.bindPassive(cmd, r) }
 	case "PORT", "EPRT":
 		return s.handlePORT(cmd)
+	case "ABOR":
+		s.abortTransfer()
 	case "RETR", "STOR", "APPE", "STOU", "LIST", "NLST", "MLSD":
 		var fault *scenario.DataFault
 		if st != nil {
 			fault = st.Data
 		}
 		if fault != nil && fault.Refuse == scenario.Refuse425 {
-			s.finalReply(cmd, newReply(425, "Can't open data connection"))
-			return true
+			return s.refuse425(cmd, fault)
 		}
 		if s.loggedIn {
 			cmd.transfer = s.startTransfer(cmd, fault)
@@ -555,7 +561,7 @@ func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 // forward hands a command line to the real server.
 func (s *session) forward(cmd *pendingCmd, line string) bool {
 	s.pending = append(s.pending, cmd)
-	if _, err := io.WriteString(s.up, line+"\r\n"); err != nil {
+	if _, err := s.ctrl().up.write(line, "\r\n"); err != nil {
 		s.log.Debug("upstream write failed", "err", err)
 		return false
 	}
@@ -611,18 +617,9 @@ func (s *session) onUpstreamReply(r reply) bool {
 	}
 	send := true
 	if tr := cmd.transfer; tr != nil {
-		s.endTransfer(tr, r)
-		if tr.fault != nil {
-			if tr.cut.Load() && tr.fault.Reply != nil {
-				if tr.fault.Reply.Code == 0 && tr.fault.Reply.Raw == "" {
-					send = false
-				} else {
-					r = fromScenario(*tr.fault.Reply)
-				}
-			}
-			if !s.sleep(s.srv.runtime().Delay(tr.fault.DelayFinal)) {
-				return false
-			}
+		var ok bool
+		if r, send, ok = s.endTransfer(tr, r); !ok {
+			return false
 		}
 	}
 	if cmd.verb == "FEAT" && r.code == 211 {
@@ -837,7 +834,8 @@ func cleanLine(b []byte) string {
 func (s *session) readUpstream() {
 	defer s.wg.Done()
 	defer close(s.replies) // after the last reply, in order
-	br := bufio.NewReaderSize(s.up, 4096)
+	// replies are short lines; a longer one is read in several fills
+	br := bufio.NewReaderSize(engineReader{s.ctrl()}, 1024)
 	for {
 		r, err := readReply(br)
 		if err != nil {
@@ -845,6 +843,9 @@ func (s *session) readUpstream() {
 				s.log.Debug("upstream read failed", "err", err)
 			}
 			return
+		}
+		if !s.gateReply(r) {
+			continue
 		}
 		select {
 		case s.replies <- r:
@@ -861,6 +862,7 @@ func (s *session) stop() {
 		_ = s.conn.Close()
 		_ = s.raw.Close()
 		_ = s.up.Close()
+		s.ctrl().close()
 	})
 }
 
