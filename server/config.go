@@ -118,6 +118,15 @@ type Config struct {
 	TLSConfig *tls.Config
 	CertFile  string
 	KeyFile   string
+	// MaxLineLength bounds a command line (default 4096 bytes); a longer
+	// line gets 500, and a line that goes on past 1 MiB ends the session.
+	MaxLineLength int
+	// Quota caps the bytes the in-memory filesystem stores (0: no cap); an
+	// upload past it gets 552. It needs the in-memory filesystem.
+	Quota int64
+	// JournalLimit bounds the journal (default 100,000 entries; the oldest
+	// go first) and the list of recorded uploads.
+	JournalLimit int
 	// MaxConnectionsPerIP caps simultaneous control connections from one
 	// client address (0: no cap beyond MaxConnections); over it, 421.
 	MaxConnectionsPerIP int
@@ -148,6 +157,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxConnections <= 0 {
 		c.MaxConnections = 1000
+	}
+	if c.MaxLineLength <= 0 {
+		c.MaxLineLength = 4096
+	}
+	if c.JournalLimit <= 0 {
+		c.JournalLimit = 100000
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = 5 * time.Second

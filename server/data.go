@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -404,7 +405,36 @@ func (s *session) wrapData(raw net.Conn, tr *transfer) (net.Conn, error) {
 		fc.f = tr.fault
 		fc.seed = uint64(s.srv.runtime().Scenario().Seed)
 	}
+	if tr != nil && isListing(tr.verb) && !fc.shaped(false) && (tr.mode == "PASV" || tr.mode == "EPSV") {
+		// ftpserverlib writes a listing one line per write: buffer them
+		// (it flushes before closing, see its TransferClose). In active
+		// mode the proxy's copy already sends them in large writes.
+		fc.bw = bufio.NewWriterSize(sentCounter{fc}, listingBuffer)
+	}
 	return fc, nil
+}
+
+// listingBuffer is the write buffer of a listing's data connection.
+const listingBuffer = 64 << 10
+
+func isListing(verb string) bool { return verb == "LIST" || verb == "NLST" || verb == "MLSD" }
+
+// sentCounter writes to a faultConn's connection and counts what was sent.
+type sentCounter struct{ c *faultConn }
+
+func (w sentCounter) Write(p []byte) (int, error) {
+	n, err := w.c.Conn.Write(p)
+	w.c.count(n, false)
+	return n, err
+}
+
+// Flush sends what a buffered listing holds; ftpserverlib calls it before
+// it closes the data connection.
+func (c *faultConn) Flush() error {
+	if c.bw == nil {
+		return nil
+	}
+	return c.bw.Flush()
 }
 
 // faultConn is a data connection as the server side sees it: it counts the
@@ -419,7 +449,8 @@ type faultConn struct {
 	seed      uint64
 	closed    chan struct{}
 	closeOnce sync.Once
-	rd, wr    flow // state per direction: Read is client to server, Write server to client
+	rd, wr    flow          // state per direction: Read is client to server, Write server to client
+	bw        *bufio.Writer // buffers the many small writes of a listing
 	probe     [1]byte
 }
 
@@ -547,6 +578,9 @@ func waitSent(c net.Conn, limit time.Duration) {
 }
 
 func (c *faultConn) Write(p []byte) (int, error) {
+	if c.bw != nil {
+		return c.bw.Write(p)
+	}
 	if !c.shaped(false) || len(p) == 0 {
 		n, err := c.Conn.Write(p)
 		c.count(n, false)

@@ -17,13 +17,16 @@ import (
 
 // newFilesystem picks the filesystem a Config asks for.
 func newFilesystem(cfg *Config) (afero.Fs, error) {
+	if cfg.Quota < 0 || (cfg.Quota > 0 && (cfg.Fs != nil || cfg.Root != "")) {
+		return nil, errors.New("a quota needs the in-memory filesystem (no Root, no Fs)")
+	}
 	switch {
 	case cfg.Fs != nil:
 		return cfg.Fs, nil
 	case cfg.Root != "":
 		return newJailFs(cfg.Root)
 	default:
-		return newMemFs(), nil
+		return newMemFs(cfg.Quota), nil
 	}
 }
 

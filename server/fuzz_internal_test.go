@@ -9,6 +9,9 @@ import (
 
 // FuzzControlLine feeds arbitrary client bytes to the line reader: every
 // line it yields is bounded, has no line end and no NUL, and reading stops.
+// maxLine is the default line limit (Config.MaxLineLength).
+const maxLine = 4096
+
 func FuzzControlLine(f *testing.F) {
 	for _, seed := range []string{
 		"USER anonymous\r\nPASS x\r\n",

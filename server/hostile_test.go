@@ -186,3 +186,31 @@ func TestAbusiveClientBesideNormalOnes(t *testing.T) {
 	close(stop)
 	<-abuseDone
 }
+
+func TestQuota(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) { cfg.Quota = 100 << 10 }))
+	c := login(t, srv.Addr(), "u", "p")
+	if err := c.Stor("/a.bin", bytes.NewReader(make([]byte, 60<<10))); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, c.Stor("/b.bin", bytes.NewReader(make([]byte, 60<<10))), 552, "")
+	if err := c.Delete("/a.bin"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stor("/b.bin", bytes.NewReader(make([]byte, 60<<10))); err != nil {
+		t.Fatalf("after a delete freed room: %v", err)
+	}
+	if _, err := server.Start(server.Config{Quota: 1, Root: t.TempDir()}); err == nil {
+		t.Fatal("a quota with a host directory was accepted")
+	}
+}
+
+func TestMaxLineLength(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) { cfg.MaxLineLength = 64 }))
+	c := rawDial(t, srv.Addr())
+	c.Login("u", "p")
+	c.Cmd(500, "MKD /%s", strings.Repeat("d", 100))
+	c.Cmd(257, "MKD /%s", strings.Repeat("d", 50))
+}

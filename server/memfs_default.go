@@ -10,4 +10,5 @@ import (
 // the io.ReaderFrom/io.WriterTo fast paths for STOR and RETR, store data
 // in chunks without copying on growth, and give freed memory back to the
 // operating system.
-func newMemFs() afero.Fs { return memfs.New() }
+// A quota above 0 caps the bytes stored (552 past it).
+func newMemFs(quota int64) afero.Fs { return memfs.NewWithOptions(memfs.Options{Quota: quota}) }

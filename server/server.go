@@ -30,9 +30,6 @@ import (
 	"github.com/mockftpd/mockftpd/scenario"
 )
 
-// journalLimit bounds the journal of a long-running server.
-const journalLimit = 100000
-
 // Server is a running mock FTP server.
 type Server struct {
 	cfg     Config
@@ -89,7 +86,7 @@ func Start(cfg Config) (*Server, error) {
 		tls:       &tlsSource{given: cfg.TLSConfig, certFile: cfg.CertFile, keyFile: cfg.KeyFile, hosts: []string{cfg.PublicHost}},
 		token:     "mockftpd-" + hex.EncodeToString(tok),
 		rt:        scenario.NewRuntime(sc),
-		journal:   newJournal(journalLimit),
+		journal:   newJournal(cfg.JournalLimit),
 		sessions:  make(map[*session]struct{}),
 		perIP:     make(map[string]int),
 		passive:   make(map[int]*dataListener),
@@ -219,10 +216,10 @@ func (s *Server) startSession(conn net.Conn) {
 		number:  0,
 		raw:     conn,
 		conn:    conn,
-		lines:   make(chan clientLine, 64),
+		lines:   make(chan clientLine, 8),
 		resume:  make(chan *bufio.Reader),
 		up:      engineEnd,
-		replies: make(chan reply, 64),
+		replies: make(chan reply, 4),
 		done:    make(chan struct{}),
 	}
 	sess.rt = s.rt.NewSession()
@@ -367,8 +364,8 @@ func (s *Server) ReadFile(name string) ([]byte, error) {
 func (s *Server) uploaded(u Upload) {
 	s.mu.Lock()
 	s.uploads = append(s.uploads, u)
-	if len(s.uploads) > journalLimit {
-		s.uploads = s.uploads[len(s.uploads)-journalLimit:]
+	if n := s.cfg.JournalLimit; len(s.uploads) > n {
+		s.uploads = s.uploads[len(s.uploads)-n:]
 	}
 	close(s.uploadsCh)
 	s.uploadsCh = make(chan struct{})

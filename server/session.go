@@ -18,9 +18,6 @@ import (
 	"github.com/mockftpd/mockftpd/scenario"
 )
 
-// maxLine bounds a command line from a client; longer ones get 500.
-const maxLine = 4096
-
 // clientLine is one command line read from the client, or the reason
 // reading stopped.
 type clientLine struct {
@@ -530,7 +527,7 @@ func (s *session) startTLS(cfg *tls.Config, protP bool) bool {
 		s.protP = true
 	}
 	select {
-	case s.resume <- bufio.NewReaderSize(tc, maxLine+2):
+	case s.resume <- bufio.NewReaderSize(tc, s.srv.cfg.MaxLineLength+2):
 	case <-s.done:
 		return false
 	}
@@ -754,7 +751,7 @@ func isDisabled(set scenario.Settings, verb string) bool {
 func (s *session) readLines() {
 	defer s.wg.Done()
 	defer close(s.lines)
-	br := bufio.NewReaderSize(s.conn, maxLine+2)
+	br := bufio.NewReaderSize(s.conn, s.srv.cfg.MaxLineLength+2)
 	for {
 		l := readClientLine(br)
 		select {

@@ -48,6 +48,10 @@ type serveFlags struct {
 	idleTimeout    time.Duration
 	dataTimeout    time.Duration
 	maxConnections int
+	maxPerIP       int
+	maxLineLength  int
+	quota          sizeFlag
+	journalLimit   int
 	shutdownGrace  time.Duration
 	logFormat      string
 	logLevel       string
@@ -99,6 +103,10 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.DurationVar(&f.idleTimeout, "idle-timeout", 15*time.Minute, "close sessions idle this `long` with 421")
 	s.DurationVar(&f.dataTimeout, "data-timeout", 30*time.Second, "how `long` to wait for a data connection")
 	s.IntVar(&f.maxConnections, "max-connections", 1000, "most simultaneous control `connections`")
+	s.IntVar(&f.maxPerIP, "max-connections-per-ip", 0, "most simultaneous control `connections` from one address (0: no cap)")
+	s.IntVar(&f.maxLineLength, "max-line-length", 4096, "longest command line in `bytes` (longer ones get 500)")
+	s.Var(&f.quota, "quota", "most `bytes` the in-memory filesystem stores, e.g. 100MiB (uploads past it get 552; default no cap)")
+	s.IntVar(&f.journalLimit, "journal-limit", 100000, "most journal `entries` kept (the oldest go first)")
 	s.DurationVar(&f.shutdownGrace, "shutdown-grace", 5*time.Second, "how `long` transfers in flight may finish at shutdown")
 	s.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json")
 	s.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug (every command and reply), info, warn, error")
@@ -167,18 +175,22 @@ func fillFromEnv(set *flag.FlagSet, env func(string) (string, bool)) error {
 // config turns the flags into a server configuration.
 func (f *serveFlags) config(logger *slog.Logger) (server.Config, error) {
 	cfg := server.Config{
-		Listen:         f.listen,
-		Root:           f.root,
-		PublicHost:     f.publicHost,
-		Banner:         f.banner,
-		IdleTimeout:    f.idleTimeout,
-		DataTimeout:    f.dataTimeout,
-		MaxConnections: f.maxConnections,
-		CertFile:       f.cert,
-		KeyFile:        f.key,
-		AllowAnonymous: f.anonymous,
-		ShutdownGrace:  f.shutdownGrace,
-		Logger:         logger,
+		Listen:              f.listen,
+		Root:                f.root,
+		PublicHost:          f.publicHost,
+		Banner:              f.banner,
+		IdleTimeout:         f.idleTimeout,
+		DataTimeout:         f.dataTimeout,
+		MaxConnections:      f.maxConnections,
+		MaxConnectionsPerIP: f.maxPerIP,
+		MaxLineLength:       f.maxLineLength,
+		Quota:               int64(f.quota),
+		JournalLimit:        f.journalLimit,
+		CertFile:            f.cert,
+		KeyFile:             f.key,
+		AllowAnonymous:      f.anonymous,
+		ShutdownGrace:       f.shutdownGrace,
+		Logger:              logger,
 	}
 	var err error
 	if cfg.PassivePorts, err = server.ParsePortRange(f.passivePorts); err != nil {
