@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -241,110 +240,13 @@ func (a *API) putScenario(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, scenarioBody{Name: sc.Name, Rules: len(sc.Rules), Files: len(sc.Files), Expectations: len(sc.Expect), Reset: reset})
 }
 
-// rulePosRE finds the line and column at the end of a rule's Pos.
-var rulePosRE = regexp.MustCompile(`:(\d+):(\d+)$`)
-
-// Where a rule body sits in the scenario it is wrapped in.
-const (
-	ruleLineOffset = 2 // "version: 1" and "rules:" come first
-	ruleColOffset  = 4 // "  - " and the indentation of the following lines
-)
-
 // ParseRule reads one rule written as an item of a scenario's "rules:"
 // list, in YAML or JSON, e.g. "when: {command: STOR}\nreply: 452 Disk full".
 // Errors are located in data as "<rule>:line:col: message". states lists
 // scenario states that other rules set (with next_state), so that a rule
 // may match them.
 func ParseRule(data []byte, states []string) (scenario.Rule, error) {
-	body := strings.ReplaceAll(string(data), "\r\n", "\n")
-	body = strings.TrimRight(body, " \t\n")
-	trimmed := strings.TrimLeft(body, " \t\n\ufeff")
-	if trimmed == "" {
-		return scenario.Rule{}, scenario.ErrorList{{File: ruleSource, Line: 1, Col: 1, Msg: `empty rule: send one rule such as "when: {command: STOR}\nreply: 452 Insufficient storage"`}}
-	}
-	if trimmed[0] == '[' || strings.HasPrefix(trimmed, "- ") || trimmed == "-" {
-		return scenario.Rule{}, scenario.ErrorList{{File: ruleSource, Line: 1, Col: 1, Msg: "send one rule (a mapping such as \"when: {command: STOR}\"), not a list"}}
-	}
-	if trimmed[0] == '{' {
-		body = detabJSON(body)
-	}
-	lines := strings.Split(body, "\n")
-	var b strings.Builder
-	b.WriteString("version: 1\nrules:\n")
-	for i, l := range lines {
-		if i == 0 {
-			b.WriteString("  - ")
-		} else if l != "" {
-			b.WriteString("    ")
-		}
-		b.WriteString(l)
-		b.WriteByte('\n')
-	}
-	// Rules that set the states in force let the new rule match them.
-	for _, s := range states {
-		q, _ := json.Marshal(s)
-		fmt.Fprintf(&b, "  - {when: {command: NOOP}, next_state: %s}\n", q)
-	}
-	last := ruleLineOffset + len(lines)
-	sc, err := scenario.Parse(ruleSource, []byte(b.String()))
-	if err != nil {
-		var list scenario.ErrorList
-		if errors.As(err, &list) {
-			out := make(scenario.ErrorList, 0, len(list))
-			for _, e := range list {
-				c := *e
-				switch {
-				case c.Line > ruleLineOffset && c.Line <= last:
-					c.Line -= ruleLineOffset
-					if c.Col > ruleColOffset {
-						c.Col -= ruleColOffset
-					} else if c.Col > 0 {
-						c.Col = 1
-					}
-				case c.Line > 0:
-					c.Line, c.Col = 1, 1
-				}
-				out = append(out, &c)
-			}
-			return scenario.Rule{}, out
-		}
-		return scenario.Rule{}, err
-	}
-	if len(sc.Rules) == 0 {
-		return scenario.Rule{}, scenario.ErrorList{{File: ruleSource, Line: 1, Col: 1, Msg: "no rule found in the body"}}
-	}
-	if len(sc.Rules) != 1+len(states) {
-		return scenario.Rule{}, scenario.ErrorList{{File: ruleSource, Line: 1, Col: 1, Msg: "send one rule (a mapping), not a list"}}
-	}
-	rule := sc.Rules[0]
-	if m := rulePosRE.FindStringSubmatch(rule.Pos); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		col, _ := strconv.Atoi(m[2])
-		rule.Pos = fmt.Sprintf("%s:%d:%d", ruleSource, max(line-ruleLineOffset, 1), max(col-ruleColOffset, 1))
-	}
-	return rule, nil
-}
-
-// detabJSON replaces tabs outside strings by spaces (YAML, which reads the
-// JSON, forbids tabs in indentation), keeping every column where it was.
-func detabJSON(s string) string {
-	out := []byte(s)
-	inString, escaped := false, false
-	for i, c := range out {
-		switch {
-		case inString && escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case c == '"':
-			inString = !inString
-		case !inString && c == '\t':
-			out[i] = ' '
-		case c == '\n':
-			inString = false
-		}
-	}
-	return string(out)
+	return scenario.ParseRule(ruleSource, data, states)
 }
 
 // statesSet lists the states the rules of sc move to.

@@ -202,6 +202,11 @@ func parse(name string, data []byte) (*Scenario, *decoder, error) {
 		}
 		root = root.Content[0]
 	}
+	return d.decodeRoot(root, sc)
+}
+
+// decodeRoot decodes and validates a scenario's root node.
+func (d *decoder) decodeRoot(root *yaml.Node, sc *Scenario) (*Scenario, *decoder, error) {
 	d.scenario(root, sc)
 	d.errs = append(d.errs, validate(sc, d.loc)...)
 	if err := finish(d.errs); err != nil {
