@@ -213,38 +213,9 @@ var dataScenarioTests = map[string]func(t *testing.T, file string){
 // every file has one.
 func TestDataScenarios(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob("scenarios/data/*.yaml")
-	if err != nil || len(files) < 4 {
-		t.Fatalf("found %d data scenario files (%v), want at least 4", len(files), err)
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
-		test, ok := dataScenarioTests[name]
-		if !ok {
-			t.Errorf("scenarios/data/%s.yaml has no test", name)
-			continue
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			sc, err := scenario.Load(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if sc.Name != name || sc.Description == "" {
-				t.Fatalf("name %q, description %q: want the file's name and a description", sc.Name, sc.Description)
-			}
-			raw, _ := os.ReadFile(f)
-			if !bytes.HasPrefix(raw, []byte("# ")) {
-				t.Fatal("the file does not start with a comment")
-			}
-			test(t, f)
-		})
-	}
-	for name := range dataScenarioTests {
-		if _, err := os.Stat(filepath.Join("scenarios", "data", name+".yaml")); err != nil {
-			t.Errorf("test for a missing scenario %s", name)
-		}
-	}
+	eachScenarioFile(t, filepath.Join("scenarios", "data"), 4, testNames(dataScenarioTests), func(t *testing.T, name, file string, _ *scenario.Scenario) {
+		dataScenarioTests[name](t, file)
+	})
 }
 
 // firstTransfer is the journal entry of the first cmd.

@@ -2,7 +2,6 @@ package mockftpd_test
 
 import (
 	"bytes"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -197,34 +196,9 @@ var scenarioTests = map[string]func(t *testing.T, srv *ftptest.Server){
 // TestReadyMadeScenarios runs each scenario file's test, and checks that
 // every file has one.
 func TestReadyMadeScenarios(t *testing.T) {
-	files, err := filepath.Glob("scenarios/*.yaml")
-	if err != nil || len(files) < 12 {
-		t.Fatalf("found %d scenario files (%v), want at least 12", len(files), err)
-	}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
-		test, ok := scenarioTests[name]
-		if !ok {
-			t.Errorf("scenarios/%s.yaml has no test", name)
-			continue
-		}
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			sc, err := scenario.Load(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if sc.Name != name || sc.Description == "" {
-				t.Fatalf("name %q, description %q: want the file's name and a description", sc.Name, sc.Description)
-			}
-			test(t, ftptest.New(t, ftptest.WithScenario(sc)))
-		})
-	}
-	for name := range scenarioTests {
-		if _, err := filepath.Glob("scenarios/" + name + ".yaml"); err != nil {
-			t.Errorf("test for a missing scenario %s", name)
-		}
-	}
+	eachScenarioFile(t, "scenarios", 12, testNames(scenarioTests), func(t *testing.T, name, _ string, sc *scenario.Scenario) {
+		scenarioTests[name](t, ftptest.New(t, ftptest.WithScenario(sc)))
+	})
 }
 
 func mustOK(t *testing.T, err error) {
