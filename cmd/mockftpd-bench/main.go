@@ -182,6 +182,15 @@ func startTargets(rules int) (map[string]bench.Target, func(), error) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
+// medians sets a figure's three values to the medians of each target's
+// samples, in the unit conv converts to.
+func (f figure) medians(samples map[string][]time.Duration, conv func(time.Duration) float64) figure {
+	f.m = conv(bench.Median(samples[bench.Mockftpd]))
+	f.b = conv(bench.Median(samples[bench.Baseline]))
+	f.l = conv(bench.Median(samples[bench.Limit]))
+	return f
+}
+
 // 1. embedded start-to-ready
 func (r *runner) start() error {
 	n := r.reps(200, 20)
@@ -197,8 +206,7 @@ func (r *runner) start() error {
 		}
 	}
 	r.add(figure{section: "1", name: "Embedded start-to-ready (start call → 230)", unit: "ms",
-		m: ms(bench.Median(samples[bench.Mockftpd])), b: ms(bench.Median(samples[bench.Baseline])), l: ms(bench.Median(samples[bench.Limit])),
-		note: fmt.Sprintf("median of %d; mockftpd has the 10-rule scenario", n)})
+		note: fmt.Sprintf("median of %d; mockftpd has the 10-rule scenario", n)}.medians(samples, ms))
 	return nil
 }
 
@@ -245,8 +253,7 @@ func (r *runner) process() error {
 		}
 	}
 	r.add(figure{section: "1", name: "Process start-to-220 (exec → greeting read)", unit: "ms",
-		m: ms(bench.Median(samples[bench.Mockftpd])), b: ms(bench.Median(samples[bench.Baseline])), l: ms(bench.Median(samples[bench.Limit])),
-		note: fmt.Sprintf("median of %d; mockftpd: its binary with -scenario (10 rules); baseline/limit: this program as a worker", n)})
+		note: fmt.Sprintf("median of %d; mockftpd: its binary with -scenario (10 rules); baseline/limit: this program as a worker", n)}.medians(samples, ms))
 	return nil
 }
 
@@ -269,8 +276,7 @@ func (r *runner) login() error {
 		}
 	}
 	r.add(figure{section: "2", name: "Connect + login (TCP connect, 220, USER, PASS)", unit: "µs",
-		m: us(bench.Median(samples[bench.Mockftpd])), b: us(bench.Median(samples[bench.Baseline])), l: us(bench.Median(samples[bench.Limit])),
-		note: fmt.Sprintf("median of %d", n)})
+		note: fmt.Sprintf("median of %d", n)}.medians(samples, us))
 	return nil
 }
 
@@ -306,8 +312,7 @@ func (r *runner) roundTrip() error {
 			}
 		}
 		r.add(figure{section: "3", name: cmd.line + " round trip (one at a time)", unit: "µs",
-			m: us(bench.Median(samples[bench.Mockftpd])), b: us(bench.Median(samples[bench.Baseline])), l: us(bench.Median(samples[bench.Limit])),
-			note: fmt.Sprintf("median of %d×%d, targets interleaved", rounds, per)})
+			note: fmt.Sprintf("median of %d×%d, targets interleaved", rounds, per)}.medians(samples, us))
 	}
 	return nil
 }
@@ -390,8 +395,7 @@ func (r *runner) listings() error {
 			}
 		}
 		r.add(figure{section: "4", name: verb + " of 1,000 files (EPSV → 226)", unit: "ms",
-			m: ms(bench.Median(samples[bench.Mockftpd])), b: ms(bench.Median(samples[bench.Baseline])), l: ms(bench.Median(samples[bench.Limit])),
-			note: fmt.Sprintf("median of %d", n)})
+			note: fmt.Sprintf("median of %d", n)}.medians(samples, ms))
 	}
 	return nil
 }
