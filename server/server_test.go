@@ -596,3 +596,50 @@ func TestASCIIModeUpload(t *testing.T) {
 	}
 	c.Expect(226)
 }
+
+// TestPassivePortsAndPublicHost: passive listeners stay in the configured
+// range, and 227 replies advertise the public host (Docker, NAT).
+func TestPassivePortsAndPublicHost(t *testing.T) {
+	t.Parallel()
+	// find a free run of 5 ports
+	base := 0
+	for try := 0; try < 50 && base == 0; try++ {
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+		if p+4 <= 65535 {
+			base = p
+		}
+	}
+	srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) {
+		cfg.PassivePorts = server.PortRange{Start: base, End: base + 4}
+		cfg.PublicHost = "203.0.113.7"
+	}))
+	if err := srv.WriteFile("/f.txt", []byte("via the range")); err != nil {
+		t.Fatal(err)
+	}
+	c := rawDial(t, srv.Addr())
+	c.Login("u", "p")
+	for range 3 {
+		msg := c.Cmd(227, "PASV")
+		if !strings.Contains(msg, "(203,0,113,7,") {
+			t.Fatalf("227 advertises %q, want the public host", msg)
+		}
+		var port int
+		fmt.Sscanf(pasvAddr(t, msg)[len("203.0.113.7:"):], "%d", &port)
+		if port < base || port > base+4 {
+			t.Fatalf("passive port %d outside %d-%d", port, base, base+4)
+		}
+	}
+	// a real client on loopback ignores the advertised host (jlaffaye's default)
+	jc := login(t, srv.Addr(), "u", "p", ftp.DialWithDisabledEPSV(true))
+	if got, err := retr(jc, "/f.txt", 0); err != nil || string(got) != "via the range" {
+		t.Fatalf("RETR through the range: %q, %v", got, err)
+	}
+	if _, err := server.Start(server.Config{PublicHost: "::1"}); err == nil {
+		t.Fatal("an IPv6 public host was accepted for PASV")
+	}
+}
