@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -166,7 +167,7 @@ type crule struct {
 	next  int // next step
 }
 
-// candList is the rules that may match one verb, in scenario order.
+// candList is rules that may match a request, in scenario order.
 type candList struct {
 	rules   []*crule
 	lastNth int // index of the last rule with nth, -1 for none
@@ -182,13 +183,74 @@ func newCandList(rules []*crule) *candList {
 	return l
 }
 
-// ruleset is a scenario's rules compiled and indexed by verb.
+// argIndex splits the rules that may match a verb by their argument
+// condition: a rule with an exact argument can only match a request with
+// that argument, so a request need only look at the rules for its own
+// argument, and at the rest.
+type argIndex struct {
+	exact map[string]*candList // rules with an exact argument, by argument
+	rest  *candList            // rules with a glob, a regex or no argument condition
+}
+
+func newArgIndex(rules []*crule) *argIndex {
+	x := &argIndex{}
+	var rest []*crule
+	count := map[string]int{} // rules per exact argument
+	for _, c := range rules {
+		if c.arg != nil && c.arg.hasExact {
+			count[c.arg.exact]++
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	x.rest = newCandList(rest)
+	if len(count) == 0 {
+		return x
+	}
+	// one allocation for the lists and one for their rules: large
+	// scenarios have thousands of exact arguments
+	lists := make([]candList, 0, len(count))
+	all := make([]*crule, len(rules)-len(rest))
+	x.exact = make(map[string]*candList, len(count))
+	for _, c := range rules {
+		if c.arg == nil || !c.arg.hasExact {
+			continue
+		}
+		l := x.exact[c.arg.exact]
+		if l == nil {
+			n := count[c.arg.exact]
+			lists = append(lists, candList{rules: all[:0:n], lastNth: -1})
+			all = all[n:]
+			l = &lists[len(lists)-1]
+			x.exact[c.arg.exact] = l
+		}
+		if c.nth > 0 {
+			l.lastNth = len(l.rules)
+		}
+		l.rules = append(l.rules, c)
+	}
+	return x
+}
+
+// forArg returns the rules with exact argument arg, or nil.
+func (x *argIndex) forArg(arg string) *candList {
+	if len(x.exact) == 0 {
+		return nil
+	}
+	return x.exact[arg]
+}
+
+// ruleset is a scenario's rules compiled and indexed by verb and by exact
+// argument.
 type ruleset struct {
-	sc      *Scenario
-	rules   []*crule
-	byVerb  map[string]*candList // rules naming the verb, merged with anyVerb
-	named   map[string][]*crule  // only the rules naming the verb
-	anyVerb *candList
+	sc    *Scenario
+	rules []*crule
+	// byVerb has, for each verb a rule names, the rules naming it with an
+	// exact argument and, in rest, the other rules naming it merged with
+	// anyVerb.rest.
+	byVerb  map[string]*argIndex
+	named   map[string][]*crule // only the rules naming the verb
+	anyVerb *argIndex           // the rules for any verb
 	connect *candList
 }
 
@@ -215,7 +277,7 @@ func compileRule(r *Rule) *crule {
 // compile indexes sc's rules; reuse maps rules to existing compiled rules
 // whose counters carry over.
 func compile(sc *Scenario, reuse map[*Rule]*crule) *ruleset {
-	set := &ruleset{sc: sc, byVerb: map[string]*candList{}, named: map[string][]*crule{}}
+	set := &ruleset{sc: sc, byVerb: map[string]*argIndex{}, named: map[string][]*crule{}}
 	var anyVerb, connect []*crule
 	for i := range sc.Rules {
 		r := &sc.Rules[i]
@@ -228,36 +290,37 @@ func compile(sc *Scenario, reuse map[*Rule]*crule) *ruleset {
 		switch {
 		case r.When.Event == EventConnect:
 			connect = append(connect, c)
-		case len(r.When.Commands) == 0:
+		case len(r.When.Commands) == 0 || slices.Contains(r.When.Commands, "*"):
+			// Validate leaves no "*" in Commands: it means any verb
 			anyVerb = append(anyVerb, c)
 		default:
 			for _, v := range r.When.Commands {
 				v = strings.ToUpper(v)
-				if v == "*" {
-					anyVerb = append(anyVerb, c)
-					break
-				}
 				if l := set.named[v]; len(l) == 0 || l[len(l)-1] != c {
 					set.named[v] = append(l, c)
 				}
 			}
 		}
 	}
-	set.anyVerb = newCandList(anyVerb)
+	set.anyVerb = newArgIndex(anyVerb)
 	set.connect = newCandList(connect)
+	anyRest := set.anyVerb.rest.rules
 	for v, named := range set.named {
-		merged := make([]*crule, 0, len(named)+len(anyVerb))
+		x := newArgIndex(named)
+		rest := x.rest.rules
+		merged := make([]*crule, 0, len(rest)+len(anyRest))
 		i, j := 0, 0
-		for i < len(named) || j < len(anyVerb) {
-			if j == len(anyVerb) || (i < len(named) && named[i].pos < anyVerb[j].pos) {
-				merged = append(merged, named[i])
+		for i < len(rest) || j < len(anyRest) {
+			if j == len(anyRest) || (i < len(rest) && rest[i].pos < anyRest[j].pos) {
+				merged = append(merged, rest[i])
 				i++
 			} else {
-				merged = append(merged, anyVerb[j])
+				merged = append(merged, anyRest[j])
 				j++
 			}
 		}
-		set.byVerb[v] = newCandList(merged)
+		x.rest = newCandList(merged)
+		set.byVerb[v] = x
 	}
 	return set
 }
@@ -271,14 +334,74 @@ func upper(s string) string {
 	return s
 }
 
-func (set *ruleset) candidates(req Request) *candList {
+// candIter walks the rules that may match a request in scenario order: the
+// merge, by position, of up to three candidate lists with no rule in common.
+// It lives on the stack, so that matching allocates nothing.
+type candIter struct {
+	lists [3]*candList
+	left  [3][]*crule // what is left of each list
+	n     int         // lists in use: lists[:n] are not empty
+}
+
+func (it *candIter) add(l *candList) {
+	if l != nil && len(l.rules) > 0 {
+		it.lists[it.n], it.left[it.n] = l, l.rules
+		it.n++
+	}
+}
+
+// candidates sets it, empty, to the rules that may match req: for a
+// command, the rules for its verb (or any verb) with no exact argument, and
+// those whose exact argument is req.Arg.
+func (set *ruleset) candidates(req Request, it *candIter) {
 	if req.Event == EventConnect {
-		return set.connect
+		it.add(set.connect)
+	} else if x := set.byVerb[upper(req.Verb)]; x != nil {
+		it.add(x.rest)
+		it.add(x.forArg(req.Arg))
+		it.add(set.anyVerb.forArg(req.Arg))
+	} else {
+		it.add(set.anyVerb.rest)
+		it.add(set.anyVerb.forArg(req.Arg))
 	}
-	if l := set.byVerb[upper(req.Verb)]; l != nil {
-		return l
+}
+
+// next returns the next candidate, or nil at the end.
+func (it *candIter) next() *crule {
+	if it.n > 1 {
+		return it.merge()
 	}
-	return set.anyVerb
+	// the common case: no rule with the request's exact argument
+	if l := it.left[0]; len(l) > 0 {
+		it.left[0] = l[1:]
+		return l[0]
+	}
+	return nil
+}
+
+// merge returns the next candidate of several lists.
+func (it *candIter) merge() *crule {
+	k := -1
+	var best *crule
+	for i := range it.n {
+		if l := it.left[i]; len(l) > 0 && (best == nil || l[0].pos < best.pos) {
+			best, k = l[0], i
+		}
+	}
+	if k >= 0 {
+		it.left[k] = it.left[k][1:]
+	}
+	return best
+}
+
+// onlyNth ends each list after its last rule with nth: once a rule has
+// fired, only those are left to count the request.
+func (it *candIter) onlyNth() {
+	for i := range it.n {
+		l := it.lists[i]
+		done := len(l.rules) - len(it.left[i])
+		it.left[i] = it.left[i][:max(0, min(len(it.left[i]), l.lastNth+1-done))]
+	}
 }
 
 // patternMatch checks every condition of the rule but nth, times,

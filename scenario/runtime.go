@@ -221,13 +221,14 @@ func (s *Session) Match(req Request) (Decision, bool) {
 	if s.gen != rt.gen {
 		s.gen, s.seen = rt.gen, nil
 	}
-	list := rt.set.candidates(req)
+	// Only candidates can match: rules for other verbs, or with another
+	// exact argument, fail their pattern (so count nothing and draw no
+	// random number).
+	var it candIter
+	rt.set.candidates(req, &it)
 	var dec Decision
 	fired := false
-	for i, c := range list.rules {
-		if fired && i > list.lastNth {
-			break
-		}
+	for c := it.next(); c != nil; c = it.next() {
 		if fired && c.nth == 0 {
 			continue
 		}
@@ -259,6 +260,7 @@ func (s *Session) Match(req Request) (Decision, bool) {
 		step := c.take()
 		dec = Decision{Rule: c.rule, Step: step, Fire: c.fires}
 		fired = true
+		it.onlyNth()
 	}
 	if fired && dec.Rule.NextState != "" {
 		rt.state = dec.Rule.NextState
