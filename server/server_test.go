@@ -300,8 +300,10 @@ func TestActiveMode(t *testing.T) {
 	if b, _ := srv.ReadFile("/up.txt"); string(b) != "uploaded actively" {
 		t.Fatalf("stored %q", b)
 	}
-	// FTP bounce: a PORT to another host is refused
+	// FTP bounce: a PORT or EPRT to another host is refused
 	c.Cmd(501, "PORT 10,1,2,3,4,5")
+	c.Cmd(501, "EPRT |1|10.1.2.3|1029|")
+	c.Cmd(501, "EPRT |2|2001:db8::1|1029|")
 }
 
 func TestIPv6(t *testing.T) {
@@ -548,6 +550,12 @@ func TestShutdownLetsTransfersFinish(t *testing.T) {
 	b, err := srv.ReadFile("/slow.bin")
 	if err != nil || len(b) != 2000 {
 		t.Fatalf("stored %d bytes, %v; want 2000", len(b), err)
+	}
+	// the journal is complete: the upload's final reply is recorded
+	for _, e := range srv.Journal().Entries() {
+		if e.Command == "STOR" && (e.Done.IsZero() || e.Codes[len(e.Codes)-1] != 226 || e.Transfer == nil || e.Transfer.BytesIn != 2000) {
+			t.Fatalf("journal entry of the upload: %+v", e)
+		}
 	}
 }
 
