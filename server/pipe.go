@@ -58,13 +58,14 @@ type sessionAddr struct {
 	sess *session
 }
 
-// upstreamConn is ftpserverlib's end of the pipe, reporting the real
-// addresses of the client connection.
+// upstreamConn is ftpserverlib's end of the session's control pipe,
+// reporting the real addresses of the client connection.
 type upstreamConn struct {
-	net.Conn
 	local  net.Addr
 	remote *sessionAddr
 }
+
+var _ net.Conn = (*upstreamConn)(nil)
 
 func (c *upstreamConn) LocalAddr() net.Addr  { return c.local }
 func (c *upstreamConn) RemoteAddr() net.Addr { return c.remote }
@@ -83,7 +84,6 @@ func sessionOf(a net.Addr) *session {
 // its SetDeadline allocates a timer on every call (ftpserverlib calls it
 // before every command). Here a write appends to a buffer and wakes the
 // reader (one hand-off), and a deadline is a time a blocked read checks.
-// The net.Pipe ends the server made stay in place, unused but closed.
 
 // ctrlPipe is the control connection of one session.
 type ctrlPipe struct {
@@ -91,14 +91,12 @@ type ctrlPipe struct {
 	engine pipeQueue // ftpserverlib to engine
 }
 
-// ctrl returns the session's control pipe, made on first use.
-func (s *session) ctrl() *ctrlPipe {
-	s.ctrlOnce.Do(func() {
-		s.ctrlPipe = &ctrlPipe{}
-		s.ctrlPipe.up.init()
-		s.ctrlPipe.engine.init()
-	})
-	return s.ctrlPipe
+// newCtrlPipe makes a session's control pipe.
+func newCtrlPipe() *ctrlPipe {
+	p := &ctrlPipe{}
+	p.up.init()
+	p.engine.init()
+	return p
 }
 
 // close ends both directions, as the engine closing its end: ftpserverlib
@@ -228,25 +226,25 @@ func (r engineReader) Read(b []byte) (int, error) { return r.p.engine.read(b) }
 
 // Read, Write, Close and the deadlines of ftpserverlib's end use the
 // session's control pipe.
-func (c *upstreamConn) Read(b []byte) (int, error)  { return c.remote.sess.ctrl().up.read(b) }
-func (c *upstreamConn) Write(b []byte) (int, error) { return c.remote.sess.ctrl().engine.writeBytes(b) }
+func (c *upstreamConn) Read(b []byte) (int, error)  { return c.remote.sess.ctrl.up.read(b) }
+func (c *upstreamConn) Write(b []byte) (int, error) { return c.remote.sess.ctrl.engine.writeBytes(b) }
 
 // Close is ftpserverlib closing the connection: the engine reads what it
 // wrote, then EOF; the engine's writes fail.
 func (c *upstreamConn) Close() error {
-	p := c.remote.sess.ctrl()
+	p := c.remote.sess.ctrl
 	p.engine.closeWriter()
 	p.up.closeReader()
-	return c.Conn.Close()
+	return nil
 }
 
 func (c *upstreamConn) SetDeadline(t time.Time) error {
-	c.remote.sess.ctrl().up.setDeadline(t)
+	c.remote.sess.ctrl.up.setDeadline(t)
 	return nil
 }
 
 func (c *upstreamConn) SetReadDeadline(t time.Time) error {
-	c.remote.sess.ctrl().up.setDeadline(t)
+	c.remote.sess.ctrl.up.setDeadline(t)
 	return nil
 }
 

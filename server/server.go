@@ -210,7 +210,6 @@ func (s *Server) startSession(conn net.Conn) {
 		_ = conn.Close()
 		return
 	}
-	engineEnd, upstreamEnd := net.Pipe()
 	sess := &session{
 		srv:     s,
 		number:  0,
@@ -218,7 +217,7 @@ func (s *Server) startSession(conn net.Conn) {
 		conn:    conn,
 		lines:   make(chan clientLine, 8),
 		resume:  make(chan *bufio.Reader),
-		up:      engineEnd,
+		ctrl:    newCtrlPipe(),
 		replies: make(chan reply, 4),
 		done:    make(chan struct{}),
 	}
@@ -244,7 +243,7 @@ func (s *Server) startSession(conn net.Conn) {
 			s.sessionEnded(sess)
 			return
 		}
-		up := &upstreamConn{Conn: upstreamEnd, local: conn.LocalAddr(), remote: &sessionAddr{Addr: conn.RemoteAddr(), sess: sess}}
+		up := &upstreamConn{local: conn.LocalAddr(), remote: &sessionAddr{Addr: conn.RemoteAddr(), sess: sess}}
 		if !s.pipes.hand(up) {
 			s.upstreams.Done()
 			sess.stop()

@@ -54,11 +54,8 @@ type session struct {
 	lines  chan clientLine
 	resume chan *bufio.Reader // tells the line reader how to go on after AUTH
 
-	up      net.Conn   // the engine's end of the pipe to ftpserverlib (unused: see ctrlPipe)
+	ctrl    *ctrlPipe  // the control connection to ftpserverlib (pipe.go)
 	replies chan reply // closed when ftpserverlib closes the connection
-
-	ctrlOnce sync.Once
-	ctrlPipe *ctrlPipe // the control connection to ftpserverlib (pipe.go)
 
 	user       string
 	loggedIn   bool
@@ -558,7 +555,7 @@ func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 // forward hands a command line to the real server.
 func (s *session) forward(cmd *pendingCmd, line string) bool {
 	s.pending = append(s.pending, cmd)
-	if _, err := s.ctrl().up.write(line, "\r\n"); err != nil {
+	if _, err := s.ctrl.up.write(line, "\r\n"); err != nil {
 		s.log.Debug("upstream write failed", "err", err)
 		return false
 	}
@@ -832,7 +829,7 @@ func (s *session) readUpstream() {
 	defer s.wg.Done()
 	defer close(s.replies) // after the last reply, in order
 	// replies are short lines; a longer one is read in several fills
-	br := bufio.NewReaderSize(engineReader{s.ctrl()}, 1024)
+	br := bufio.NewReaderSize(engineReader{s.ctrl}, 1024)
 	for {
 		r, err := readReply(br)
 		if err != nil {
@@ -858,8 +855,7 @@ func (s *session) stop() {
 		close(s.done)
 		_ = s.conn.Close()
 		_ = s.raw.Close()
-		_ = s.up.Close()
-		s.ctrl().close()
+		s.ctrl.close()
 	})
 }
 
