@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path"
@@ -111,7 +112,9 @@ func Start(cfg Config) (*Server, error) {
 	s.pipes = newPipeListener(ln.Addr())
 	settings.Listener = s.pipes
 	s.ftp = ftpserver.NewFtpServer(&driver{srv: s, settings: settings})
-	s.ftp.Logger = cfg.Logger.With("component", "ftpserverlib")
+	// ftpserverlib's own messages are details of the engine's work: show
+	// them only when debugging, warnings and errors always
+	s.ftp.Logger = slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn}).With("component", "ftpserverlib")
 	if err := s.ftp.Listen(); err != nil {
 		_ = ln.Close()
 		return nil, err
@@ -496,4 +499,23 @@ func (s *Server) Close() error {
 		s.upstreams.Wait()
 	})
 	return nil
+}
+
+// minLevel passes on records at or above its level (or any, when the
+// handler below is at debug level).
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return m.Handler.Enabled(ctx, l) && (l >= m.level || m.Handler.Enabled(ctx, slog.LevelDebug))
+}
+
+func (m minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{m.Handler.WithAttrs(attrs), m.level}
+}
+
+func (m minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{m.Handler.WithGroup(name), m.level}
 }
