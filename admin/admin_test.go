@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
@@ -21,13 +20,14 @@ import (
 
 	"github.com/mockftpd/mockftpd/admin"
 	"github.com/mockftpd/mockftpd/ftptest"
+	"github.com/mockftpd/mockftpd/internal/testclient"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-const clientTimeout = 10 * time.Second
+const clientTimeout = testclient.Timeout
 
 // env is a mock FTP server with its admin API.
 type env struct {
@@ -107,14 +107,8 @@ func (e *env) expect(want int, method, path string, body string, header ...strin
 	return r
 }
 
-func deadlineDial(network, addr string) (net.Conn, error) {
-	c, err := net.DialTimeout(network, addr, clientTimeout)
-	if err != nil {
-		return nil, err
-	}
-	_ = c.SetDeadline(time.Now().Add(clientTimeout))
-	return c, nil
-}
+// deadlineDial dials with deadlines: jlaffaye/ftp has no read timeout.
+var deadlineDial = testclient.DeadlineDial
 
 // login connects an FTP client and logs in; it is closed at cleanup.
 func (e *env) login() *ftp.ServerConn {

@@ -22,6 +22,7 @@ import (
 	"github.com/jlaffaye/ftp"
 	"go.uber.org/goleak"
 
+	"github.com/mockftpd/mockftpd/internal/testclient"
 	"github.com/mockftpd/mockftpd/server"
 )
 
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-const clientTimeout = 10 * time.Second
+const clientTimeout = testclient.Timeout
 
 // syncBuffer is a bytes.Buffer safe for the logger and the test at once.
 type syncBuffer struct {
@@ -121,14 +122,8 @@ func (r *running) waitLog(t *testing.T, s string) {
 	}
 }
 
-func deadlineDial(network, addr string) (net.Conn, error) {
-	c, err := net.DialTimeout(network, addr, clientTimeout)
-	if err != nil {
-		return nil, err
-	}
-	_ = c.SetDeadline(time.Now().Add(clientTimeout))
-	return c, nil
-}
+// deadlineDial dials with deadlines: jlaffaye/ftp has no read timeout.
+var deadlineDial = testclient.DeadlineDial
 
 func login(t *testing.T, addr string) *ftp.ServerConn {
 	t.Helper()
