@@ -149,9 +149,12 @@ var dataScenarioTests = map[string]func(t *testing.T, file string){
 			}
 			f := strings.Split(strings.Trim(msg[open:], "()."), ",")
 			addr := strings.Join(f[:4], ".") + ":" + portOf(f[4], f[5])
-			if conn, err := net.DialTimeout("tcp", addr, 300*time.Millisecond); err == nil {
-				_ = conn.Close()
-				t.Fatalf("connected to %s", addr)
+			// The advertised host is not this machine's: tests here send
+			// traffic to loopback only, so no client dials it. Its port is
+			// the real listener's, which a client using the control host
+			// reaches (below).
+			if !strings.HasPrefix(addr, "10.255.255.1:") {
+				t.Fatalf("advertised %s", addr)
 			}
 			c.Cmd(502, "EPSV")
 		})
@@ -173,39 +176,9 @@ var dataScenarioTests = map[string]func(t *testing.T, file string){
 				t.Fatalf("trusting client on loopback: %q, %v", got, err)
 			}
 		})
-		t.Run("jlaffaye trusts a plausible 227", func(t *testing.T) {
-			t.Parallel()
-			// reach the server on a non-loopback address, and advertise an
-			// unreachable one of the same kind: jlaffaye/ftp with
-			// DialWithTrustPasvIP believes it and cannot connect
-			ip := hostAddress(t)
-			sc, err := scenario.Load(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !ip.IsPrivate() {
-				sc.Rules[0].Steps[0].Data.AdvertiseHost = "198.51.100.1" // TEST-NET-2
-			}
-			srv := ftptest.New(t, ftptest.WithScenario(sc), ftptest.WithConfig(func(c *server.Config) {
-				c.Listen = net.JoinHostPort(ip.String(), "0")
-			}))
-			quick := func(network, addr string) (net.Conn, error) {
-				conn, err := net.DialTimeout(network, addr, 300*time.Millisecond)
-				if err == nil {
-					_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-				}
-				return conn, err
-			}
-			c := login(t, srv.Addr(), "u", "p", ftp.DialWithDialFunc(quick), ftp.DialWithTrustPasvIP(true))
-			if _, err := retr(c, "/pub/file.txt"); err == nil {
-				t.Fatal("connected to the address the broken NAT advertised")
-			}
-			// the same client without trust gets through
-			c = login(t, srv.Addr(), "u", "p", ftp.DialWithDialFunc(quick))
-			if got, err := retr(c, "/pub/file.txt"); err != nil || string(got) != "reached through the NAT\n" {
-				t.Fatalf("untrusting client: %q, %v", got, err)
-			}
-		})
+		// (jlaffaye/ftp with DialWithTrustPasvIP would believe a plausible
+		// wrong address; showing it needs a non-loopback control address
+		// and traffic to another host, which tests here never send.)
 	},
 }
 
@@ -260,20 +233,4 @@ func portOf(hi, lo string) string {
 	h, _ := strconv.Atoi(hi)
 	l, _ := strconv.Atoi(lo)
 	return strconv.Itoa(h<<8 | l)
-}
-
-// hostAddress is a non-loopback IPv4 address of this host, or the test is skipped.
-func hostAddress(t *testing.T) net.IP {
-	t.Helper()
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		t.Skip("no interface addresses:", err)
-	}
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
-			return n.IP.To4()
-		}
-	}
-	t.Skip("no non-loopback IPv4 address here")
-	return nil
 }
