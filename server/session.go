@@ -636,8 +636,8 @@ func (s *session) onUpstreamReply(r reply) bool {
 	return true
 }
 
-// filterFeatures drops the FEAT lines of disabled commands and the TLS
-// lines when TLS is off.
+// filterFeatures drops the FEAT lines of the commands the scenario
+// disables (REST STREAM with REST).
 func (s *session) filterFeatures(r reply) reply {
 	set := s.srv.runtime().Scenario().Settings
 	out := reply{code: r.code, lines: make([]string, 0, len(r.lines))}
