@@ -36,11 +36,11 @@ const analysis = "## Analysis\n\n" +
 	"besides ftpserverlib's own goroutine and 4 KiB reader and writer: three engine goroutines\n" +
 	"(session loop, client line reader, upstream reply reader; a stack each), a 4 KiB client\n" +
 	"line reader (the 4,096-byte line limit needs it), the buffered `lines` and `replies`\n" +
-	"channels (64 entries each, made in `server/server.go`), a per-session `slog` logger with\n" +
+	"channels (8 and 4 entries, made in `server/server.go`), a per-session `slog` logger with\n" +
 	"attributes, the scenario session and four journal entries (connect, USER, PASS, TYPE).\n" +
 	"Reaching 1.2× the baseline needs fewer goroutines per session (see the round trip\n" +
-	"below: the same change), channel buffers of 1-4 in `startSession`, and the client line\n" +
-	"reader's buffer made on the first command rather than at connect.\n\n" +
+	"below: the same change) and the client line reader's buffer made on the first command\n" +
+	"rather than at connect.\n\n" +
 
 	"### NOOP round trip\n\n" +
 	"Bare ftpserverlib handles a command on the goroutine that read it. mockftpd's engine\n" +
@@ -73,22 +73,13 @@ const analysis = "## Analysis\n\n" +
 	"rules; first-match order and nth/times counting stay as they are.\n\n" +
 
 	"### LIST, NLST, MLSD of 1,000 files\n\n" +
-	"memfs's directory read is cheap; the listing time of both servers is ftpserverlib\n" +
-	"writing each entry with its own `fmt.Fprintf` on the data connection\n" +
-	"(`dirTransferLIST`/`dirTransferNLST`/`writeMLSxEntry`): 1,000 `write` system calls, visible\n" +
-	"as `Syscall6` under those functions in the LIST profiles. The limit writes the same bytes\n" +
-	"in one call. Without forking ftpserverlib, the connection it writes to is the engine's\n" +
-	"`faultConn` (`server/data.go`, `wrapData`), so the fix belongs there:\n\n" +
-	"1. in `wrapData`, for a listing transfer (`tr.verb` LIST, NLST or MLSD) whose fault does\n" +
-	"   not shape writes, give the `faultConn` a `bufio.Writer` (64 KiB) over the connection;\n" +
-	"2. `faultConn.Write` writes into it (counting bytes as now);\n" +
-	"3. add `func (c *faultConn) Flush() error`: ftpserverlib's `TransferClose` calls\n" +
-	"   `transfer.(Flusher).Flush()` before it closes the data connection, so the last bytes\n" +
-	"   go out before the 226; `Close` should flush too.\n\n" +
-	"Optionally `sessionFs` (`server/fs.go`) can implement ftpserverlib's\n" +
-	"`ClientDriverExtensionFileList` (`ReadDir(name) ([]os.FileInfo, error)`), which skips\n" +
-	"the Open/Readdir/Close of the directory; memfs's `Readdir` is already cheap, so this\n" +
-	"matters less than the write buffering.\n\n" +
+	"ftpserverlib writes each entry of a listing with its own `fmt.Fprintf` on the data\n" +
+	"connection (`dirTransferLIST`/`dirTransferNLST`/`writeMLSxEntry`): 1,000 `write` system\n" +
+	"calls for the baseline, visible as `Syscall6` under those functions in its profile.\n" +
+	"mockftpd's passive data connections of LIST, NLST and MLSD buffer those writes\n" +
+	"(`server/faultconn.go`: a 64 KiB `bufio.Writer` when no fault shapes the writes, flushed\n" +
+	"by ftpserverlib's `TransferClose` before the 226), so the listing leaves in a few large\n" +
+	"writes; in active mode the engine's relay already copies in large writes.\n\n" +
 
 	"### 1 KiB STOR and RETR per second\n\n" +
 	"A 1 KiB transfer is almost all fixed cost: EPSV (ftpserverlib makes a new listener on\n" +
