@@ -182,6 +182,26 @@ func startTargets(rules int) (map[string]bench.Target, func(), error) {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
+// interleave measures each of kinds rounds times, the kinds taking turns
+// within a round so that drifts of the machine hit them alike, and
+// collects every sample measure returns.
+func interleave(rounds int, kinds []string, measure func(kind string) ([]time.Duration, error)) (map[string][]time.Duration, error) {
+	samples := map[string][]time.Duration{}
+	for range rounds {
+		for _, k := range kinds {
+			s, err := measure(k)
+			if err != nil {
+				return nil, err
+			}
+			samples[k] = append(samples[k], s...)
+		}
+	}
+	return samples, nil
+}
+
+// one wraps a single measurement as a list of samples.
+func one(d time.Duration, err error) ([]time.Duration, error) { return []time.Duration{d}, err }
+
 // medians sets a figure's three values to the medians of each target's
 // samples, in the unit conv converts to.
 func (f figure) medians(samples map[string][]time.Duration, conv func(time.Duration) float64) figure {
@@ -194,16 +214,16 @@ func (f figure) medians(samples map[string][]time.Duration, conv func(time.Durat
 // 1. embedded start-to-ready
 func (r *runner) start() error {
 	n := r.reps(200, 20)
-	samples := map[string][]time.Duration{}
-	for range n {
-		for _, k := range bench.Kinds {
-			d, t, err := bench.StartToReady(k, 10)
-			if err != nil {
-				return err
-			}
-			_ = t.Close()
-			samples[k] = append(samples[k], d)
+	samples, err := interleave(n, bench.Kinds, func(k string) ([]time.Duration, error) {
+		d, t, err := bench.StartToReady(k, 10)
+		if err != nil {
+			return nil, err
 		}
+		_ = t.Close()
+		return []time.Duration{d}, nil
+	})
+	if err != nil {
+		return err
 	}
 	r.add(figure{section: "1", name: "Embedded start-to-ready (start call → 230)", unit: "ms",
 		note: fmt.Sprintf("median of %d; mockftpd has the 10-rule scenario", n)}.medians(samples, ms))
@@ -265,15 +285,11 @@ func (r *runner) login() error {
 	}
 	defer stop()
 	n := r.reps(400, 40)
-	samples := map[string][]time.Duration{}
-	for range n {
-		for _, k := range bench.Kinds {
-			d, err := bench.ConnectLogin(ts[k].Addr())
-			if err != nil {
-				return err
-			}
-			samples[k] = append(samples[k], d)
-		}
+	samples, err := interleave(n, bench.Kinds, func(k string) ([]time.Duration, error) {
+		return one(bench.ConnectLogin(ts[k].Addr()))
+	})
+	if err != nil {
+		return err
 	}
 	r.add(figure{section: "2", name: "Connect + login (TCP connect, 220, USER, PASS)", unit: "µs",
 		note: fmt.Sprintf("median of %d", n)}.medians(samples, us))
@@ -301,15 +317,11 @@ func (r *runner) roundTrip() error {
 		line string
 		code int
 	}{{"NOOP", 200}, {"PWD", 257}} {
-		samples := map[string][]time.Duration{}
-		for range rounds {
-			for _, k := range bench.Kinds {
-				s, err := bench.RoundTrips(cs[k], cmd.line, cmd.code, per)
-				if err != nil {
-					return err
-				}
-				samples[k] = append(samples[k], s...)
-			}
+		samples, err := interleave(rounds, bench.Kinds, func(k string) ([]time.Duration, error) {
+			return bench.RoundTrips(cs[k], cmd.line, cmd.code, per)
+		})
+		if err != nil {
+			return err
 		}
 		r.add(figure{section: "3", name: cmd.line + " round trip (one at a time)", unit: "µs",
 			note: fmt.Sprintf("median of %d×%d, targets interleaved", rounds, per)}.medians(samples, us))
@@ -384,15 +396,11 @@ func (r *runner) listings() error {
 	}
 	n := r.reps(60, 10)
 	for _, verb := range []string{"LIST", "NLST", "MLSD"} {
-		samples := map[string][]time.Duration{}
-		for range n {
-			for _, k := range bench.Kinds {
-				d, err := bench.ListOnce(cs[k], verb)
-				if err != nil {
-					return err
-				}
-				samples[k] = append(samples[k], d)
-			}
+		samples, err := interleave(n, bench.Kinds, func(k string) ([]time.Duration, error) {
+			return one(bench.ListOnce(cs[k], verb))
+		})
+		if err != nil {
+			return err
 		}
 		r.add(figure{section: "4", name: verb + " of 1,000 files (EPSV → 226)", unit: "ms",
 			note: fmt.Sprintf("median of %d", n)}.medians(samples, ms))
@@ -516,15 +524,11 @@ func (r *runner) rules() error {
 		cs[k] = c
 	}
 	rounds, per := r.reps(20, 4), r.reps(1000, 200)
-	samples := map[string][]time.Duration{}
-	for range rounds {
-		for _, k := range names {
-			s, err := bench.RoundTrips(cs[k], "NOOP", 200, per)
-			if err != nil {
-				return err
-			}
-			samples[k] = append(samples[k], s...)
-		}
+	samples, err := interleave(rounds, names, func(k string) ([]time.Duration, error) {
+		return bench.RoundTrips(cs[k], "NOOP", 200, per)
+	})
+	if err != nil {
+		return err
 	}
 	m1 := us(bench.Median(samples["1"]))
 	lim1 := us(bench.Median(samples["limit"]))
