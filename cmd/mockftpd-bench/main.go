@@ -609,22 +609,31 @@ func (r *runner) memHeld(kind string, n int) (float64, error) {
 	return float64(rss-idle) / float64(n) / 1024, nil
 }
 
-func (r *runner) memPeak(kind string) (float64, error) {
-	w, err := startWorker(kind)
-	if err != nil {
-		return 0, err
+// settledWorker starts a worker serving kind, logs a client in, lets the
+// process settle and reads its idle resident size; done stops both.
+func settledWorker(kind string) (w *worker, c *bench.Client, idle int64, done func(), err error) {
+	if w, err = startWorker(kind); err != nil {
+		return nil, nil, 0, nil, err
 	}
-	defer w.stop()
-	c, err := bench.DialReady(w.addr)
-	if err != nil {
-		return 0, err
+	if c, err = bench.DialReady(w.addr); err != nil {
+		w.stop()
+		return nil, nil, 0, nil, err
 	}
-	defer c.Close()
+	done = func() { _ = c.Close(); w.stop() }
 	time.Sleep(300 * time.Millisecond)
-	idle, _, err := w.rss()
+	if idle, _, err = w.rss(); err != nil {
+		done()
+		return nil, nil, 0, nil, err
+	}
+	return w, c, idle, done, nil
+}
+
+func (r *runner) memPeak(kind string) (float64, error) {
+	w, c, idle, done, err := settledWorker(kind)
 	if err != nil {
 		return 0, err
 	}
+	defer done()
 	if _, err := w.ask("peak0"); err != nil {
 		return 0, err
 	}
@@ -639,21 +648,11 @@ func (r *runner) memPeak(kind string) (float64, error) {
 }
 
 func (r *runner) memAfterDelete(kind string) (float64, error) {
-	w, err := startWorker(kind)
+	w, c, idle, done, err := settledWorker(kind)
 	if err != nil {
 		return 0, err
 	}
-	defer w.stop()
-	c, err := bench.DialReady(w.addr)
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	time.Sleep(300 * time.Millisecond)
-	idle, _, err := w.rss()
-	if err != nil {
-		return 0, err
-	}
+	defer done()
 	for i := range 3 {
 		if _, err := bench.StorBig(c, fmt.Sprintf("/del-%d", i), bench.BigSize); err != nil {
 			return 0, err
