@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -31,4 +32,27 @@ func TestParseRule(t *testing.T) {
 	if _, err := ParseRule("<rule>", []byte("when: {command: STOR, state: down}\nreply: 452\n"), []string{"down"}); err != nil {
 		t.Fatalf("a known state: %v", err)
 	}
+}
+
+// FuzzParseRule: any body gets a rule or located errors, never a panic.
+func FuzzParseRule(f *testing.F) {
+	f.Add([]byte("when: {command: STOR}\nreply: 452 Disk full\n"), "down")
+	f.Add([]byte("{\"when\": {\"command\": \"RETR\"},\n\t\"then\": \"close\"}"), "")
+	f.Add([]byte("- a\n- b\n"), "x")
+	f.Add([]byte("when: {state: dwon}\n"), "down")
+	f.Fuzz(func(t *testing.T, body []byte, state string) {
+		_, err := ParseRule("<rule>", body, []string{state})
+		if err == nil {
+			return
+		}
+		var list ErrorList
+		if !errors.As(err, &list) || len(list) == 0 {
+			t.Fatalf("error without location: %v", err)
+		}
+		for _, e := range list {
+			if e.File != "<rule>" || e.Line < 1 || e.Col < 0 { // YAML syntax errors carry a line only
+				t.Fatalf("badly located error %+v", e)
+			}
+		}
+	})
 }
