@@ -202,6 +202,34 @@ func interleave(rounds int, kinds []string, measure func(kind string) ([]time.Du
 // one wraps a single measurement as a list of samples.
 func one(d time.Duration, err error) ([]time.Duration, error) { return []time.Duration{d}, err }
 
+// dialAll logs one client in to each address; closeAll closes them all.
+func dialAll(addrs map[string]string) (cs map[string]*bench.Client, closeAll func(), err error) {
+	cs = map[string]*bench.Client{}
+	closeAll = func() {
+		for _, c := range cs {
+			_ = c.Close()
+		}
+	}
+	for k, a := range addrs {
+		c, err := bench.DialReady(a)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		cs[k] = c
+	}
+	return cs, closeAll, nil
+}
+
+// addrsOf lists the targets' addresses by kind.
+func addrsOf(ts map[string]bench.Target) map[string]string {
+	addrs := map[string]string{}
+	for k, t := range ts {
+		addrs[k] = t.Addr()
+	}
+	return addrs
+}
+
 // medians sets a figure's three values to the medians of each target's
 // samples, in the unit conv converts to.
 func (f figure) medians(samples map[string][]time.Duration, conv func(time.Duration) float64) figure {
@@ -303,15 +331,11 @@ func (r *runner) roundTrip() error {
 		return err
 	}
 	defer stop()
-	cs := map[string]*bench.Client{}
-	for k, t := range ts {
-		c, err := bench.DialReady(t.Addr())
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		cs[k] = c
+	cs, closeAll, err := dialAll(addrsOf(ts))
+	if err != nil {
+		return err
 	}
+	defer closeAll()
 	rounds, per := r.reps(20, 4), r.reps(1000, 200)
 	for _, cmd := range []struct {
 		line string
@@ -382,18 +406,16 @@ func (r *runner) listings() error {
 		return err
 	}
 	defer stop()
-	cs := map[string]*bench.Client{}
-	for k, t := range ts {
+	for _, t := range ts {
 		if err := bench.SeedListing(t); err != nil {
 			return err
 		}
-		c, err := bench.DialReady(t.Addr())
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		cs[k] = c
 	}
+	cs, closeAll, err := dialAll(addrsOf(ts))
+	if err != nil {
+		return err
+	}
+	defer closeAll()
 	n := r.reps(60, 10)
 	for _, verb := range []string{"LIST", "NLST", "MLSD"} {
 		samples, err := interleave(n, bench.Kinds, func(k string) ([]time.Duration, error) {
@@ -415,18 +437,16 @@ func (r *runner) small() error {
 		return err
 	}
 	defer stop()
-	cs := map[string]*bench.Client{}
-	for k, t := range ts {
+	for _, t := range ts {
 		if err := t.WriteFile("/small", bench.PatternBytes(bench.SmallSize)); err != nil {
 			return err
 		}
-		c, err := bench.DialReady(t.Addr())
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		cs[k] = c
 	}
+	cs, closeAll, err := dialAll(addrsOf(ts))
+	if err != nil {
+		return err
+	}
+	defer closeAll()
 	rounds, per := r.reps(9, 3), r.reps(300, 50)
 	stor := map[string][]float64{}
 	retr := map[string][]float64{}
@@ -514,15 +534,11 @@ func (r *runner) rules() error {
 	defer lim.Close()
 	names := []string{"1", "same", "other", "limit"}
 	addrs := map[string]string{"1": one.Addr(), "same": same.Addr(), "other": other.Addr(), "limit": lim.Addr()}
-	cs := map[string]*bench.Client{}
-	for _, k := range names {
-		c, err := bench.DialReady(addrs[k])
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		cs[k] = c
+	cs, closeAll, err := dialAll(addrs)
+	if err != nil {
+		return err
 	}
+	defer closeAll()
 	rounds, per := r.reps(20, 4), r.reps(1000, 200)
 	samples, err := interleave(rounds, names, func(k string) ([]time.Duration, error) {
 		return bench.RoundTrips(cs[k], "NOOP", 200, per)
