@@ -1,7 +1,7 @@
 package server
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"strconv"
 	"strings"
@@ -97,43 +97,79 @@ var errReplySyntax = errors.New("malformed reply from the FTP server")
 // maxReplyLines bounds a multi-line reply read from the upstream server.
 const maxReplyLines = 100000
 
-// readReply reads one complete reply (single or multi-line, RFC 959 4.2).
-func readReply(r *bufio.Reader) (reply, error) {
-	first, err := readLine(r)
-	if err != nil {
-		return reply{}, err
-	}
-	if len(first) < 4 || !isCode(first[:3]) || (first[3] != ' ' && first[3] != '-') {
-		if len(first) == 3 && isCode(first) {
-			code, _ := strconv.Atoi(first)
-			return reply{code: code, lines: []string{first}}, nil
-		}
-		return reply{}, errReplySyntax
-	}
-	code, _ := strconv.Atoi(first[:3])
-	rep := reply{code: code, lines: []string{first}}
-	if first[3] == ' ' {
-		return rep, nil
-	}
-	end := first[:3] + " "
-	for len(rep.lines) < maxReplyLines {
-		line, err := readLine(r)
-		if err != nil {
-			return reply{}, err
-		}
-		rep.lines = append(rep.lines, line)
-		if strings.HasPrefix(line, end) || line == first[:3] {
-			return rep, nil
-		}
-	}
-	return reply{}, errReplySyntax
+// maxReplyLine bounds one line of a reply from the upstream server.
+const maxReplyLine = 1 << 20
+
+// replyParser assembles the replies the upstream server writes, which may
+// arrive a line, or part of one, at a time (RFC 959 4.2 multi-line replies
+// included).
+type replyParser struct {
+	partial []byte // a line without its end yet
+	cur     reply  // an unfinished multi-line reply
+	open    bool   // cur has its first line
 }
 
-func readLine(r *bufio.Reader) (string, error) {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return "", err
+// feed takes the next bytes of the stream and appends each reply they
+// complete to out. Lines that cannot start a reply are dropped and
+// reported by the error (the last one); parsing goes on after them.
+func (p *replyParser) feed(b []byte, out []reply) ([]reply, error) {
+	var bad error
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			if len(p.partial)+len(b) > maxReplyLine {
+				p.partial, p.open, p.cur = p.partial[:0], false, reply{}
+				return out, errReplySyntax
+			}
+			p.partial = append(p.partial, b...)
+			return out, bad
+		}
+		var line string
+		if len(p.partial) > 0 {
+			p.partial = append(p.partial, b[:i]...)
+			line = string(bytes.TrimSuffix(p.partial, []byte{'\r'}))
+			p.partial = p.partial[:0]
+		} else {
+			line = string(bytes.TrimSuffix(b[:i], []byte{'\r'}))
+		}
+		b = b[i+1:]
+		if r, done, err := p.line(line); err != nil {
+			bad = err
+		} else if done {
+			out = append(out, r)
+		}
 	}
-	line = strings.TrimSuffix(line, "\n")
-	return strings.TrimSuffix(line, "\r"), nil
+	return out, bad
+}
+
+// line takes one line; done when it completes a reply.
+func (p *replyParser) line(l string) (reply, bool, error) {
+	if !p.open {
+		if len(l) < 4 || !isCode(l[:3]) || (l[3] != ' ' && l[3] != '-') {
+			if len(l) == 3 && isCode(l) {
+				code, _ := strconv.Atoi(l)
+				return reply{code: code, lines: []string{l}}, true, nil
+			}
+			return reply{}, false, errReplySyntax
+		}
+		code, _ := strconv.Atoi(l[:3])
+		r := reply{code: code, lines: []string{l}}
+		if l[3] == ' ' {
+			return r, true, nil
+		}
+		p.cur, p.open = r, true
+		return reply{}, false, nil
+	}
+	p.cur.lines = append(p.cur.lines, l)
+	first := p.cur.lines[0][:3]
+	if (len(l) >= 4 && l[:3] == first && l[3] == ' ') || l == first {
+		r := p.cur
+		p.cur, p.open = reply{}, false
+		return r, true, nil
+	}
+	if len(p.cur.lines) >= maxReplyLines {
+		p.cur, p.open = reply{}, false
+		return reply{}, false, errReplySyntax
+	}
+	return reply{}, false, nil
 }

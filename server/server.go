@@ -10,7 +10,6 @@
 package server
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -214,15 +213,12 @@ func (s *Server) startSession(conn net.Conn) {
 		return
 	}
 	sess := &session{
-		srv:     s,
-		number:  0,
-		raw:     conn,
-		conn:    conn,
-		lines:   make(chan clientLine, 8),
-		resume:  make(chan *bufio.Reader),
-		ctrl:    newCtrlPipe(),
-		replies: make(chan reply, 4),
-		done:    make(chan struct{}),
+		srv:  s,
+		raw:  conn,
+		conn: conn,
+		in:   newLineReader(conn, s.cfg.MaxLineLength+2),
+		kick: make(chan struct{}, 1),
+		done: make(chan struct{}),
 	}
 	sess.rt = s.rt.NewSession()
 	sess.number = sess.rt.Number()
@@ -233,29 +229,25 @@ func (s *Server) startSession(conn net.Conn) {
 	s.sessions[sess] = struct{}{}
 	s.perIP[ip]++
 	sess.ip = ip
-	s.wg.Add(1)
+	s.wg.Add(1) // until sess.finish
 	s.upstreams.Add(1)
 	s.mu.Unlock()
 	s.accepted.Add(1)
+	_ = conn.SetReadDeadline(time.Now().Add(sess.idleTimeout()))
 
+	// The handshake and a scripted greeting may take time: not in the
+	// accept loop. The goroutine ends once ftpserverlib has the session.
 	go func() {
-		defer s.wg.Done()
-		if s.cfg.TLS == TLSImplicit && !sess.implicitTLS() {
+		if (s.cfg.TLS == TLSImplicit && !sess.implicitTLS()) || !sess.greet() {
 			s.upstreams.Done()
-			sess.stop()
-			s.sessionEnded(sess)
+			sess.finish()
 			return
 		}
 		up := &upstreamConn{local: conn.LocalAddr(), remote: &sessionAddr{Addr: conn.RemoteAddr(), sess: sess}}
 		if !s.pipes.hand(up) {
 			s.upstreams.Done()
-			sess.stop()
-			s.sessionEnded(sess)
-			return
+			sess.finish()
 		}
-		sess.wg.Add(1)
-		go sess.readLines()
-		sess.run()
 	}()
 }
 
@@ -463,6 +455,11 @@ func clearFs(fsys afero.Fs) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.drainOnce.Do(func() { close(s.draining) })
 	_ = s.ln.Close()
+	s.mu.Lock()
+	for sess := range s.sessions {
+		sess.beginClose()
+	}
+	s.mu.Unlock()
 	grace := time.NewTimer(s.cfg.ShutdownGrace)
 	defer grace.Stop()
 	tick := time.NewTicker(10 * time.Millisecond)

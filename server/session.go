@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -10,21 +9,15 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mockftpd/mockftpd/scenario"
 )
-
-// clientLine is one command line read from the client, or the reason
-// reading stopped.
-type clientLine struct {
-	text    string
-	tooLong bool
-	err     error
-}
 
 // pendingCmd is a command handed to the real server whose final reply has
 // not arrived yet.
@@ -39,8 +32,17 @@ type pendingCmd struct {
 
 // session is the engine for one control connection: it reads the client's
 // commands, asks the scenario, and either answers itself or hands the
-// command to ftpserverlib through an in-memory pipe, relaying (or
-// rewriting) the replies.
+// command to ftpserverlib, relaying (or rewriting) its replies.
+//
+// The engine has no goroutine of its own. ftpserverlib reads its control
+// connection (an upstreamConn) when it wants the next command: inside that
+// Read the engine reads the client's next line, answers it itself when the
+// scenario says so, and returns the lines ftpserverlib is to see. Replies
+// reach the engine as ftpserverlib's Writes, which relay them to the
+// client at once. A command round trip thus costs what it costs
+// ftpserverlib alone, plus the engine's own work; the ordering the engine
+// guarantees (one final reply per command, no injected reply overtaking a
+// reply still owed) comes from Read waiting while a reply is owed.
 type session struct {
 	srv    *Server
 	log    *slog.Logger
@@ -48,127 +50,274 @@ type session struct {
 	ip     string // the client's address, for the per-address limit
 	rt     *scenario.Session
 
-	raw    net.Conn // the client's TCP connection
-	conn   net.Conn // raw, or TLS over raw
-	wmu    sync.Mutex
-	lines  chan clientLine
-	resume chan *bufio.Reader // tells the line reader how to go on after AUTH
+	raw  net.Conn // the client's TCP connection
+	conn net.Conn // raw, or TLS over raw
+	wmu  sync.Mutex
+	in   *lineReader // the client's lines; read only inside upstreamRead
 
-	ctrl    *ctrlPipe  // the control connection to ftpserverlib (pipe.go)
-	replies chan reply // closed when ftpserverlib closes the connection
-
+	// state is held while a command or a reply is handled; it guards
+	// the fields below. It is let go while the engine waits for the client
+	// or for a reply.
+	state      sync.Mutex
+	upq        []byte // lines for ftpserverlib's next Read
+	pending    []*pendingCmd
 	user       string
 	loggedIn   bool
 	tlsControl bool
 	protP      bool
 	dataMode   string // last data channel command accepted: PASV, EPSV, PORT or EPRT
-
-	pending    []*pendingCmd
-	backlog    []clientLine
 	stalled    bool
-	closing    bool // end once the real server owes nothing (shutdown, client gone)
 	clientGone bool
+	goneAt     time.Time // when the client went, to bound finishing its commands
+	ended      bool      // the engine ended the session: ftpserverlib reads EOF
+	upClosed   bool      // ftpserverlib closed its end
+	lastLine   time.Time // when the client's last line arrived, for the idle timeout
+
+	pmu    sync.Mutex // guards parser: ftpserverlib writes from two goroutines
+	parser replyParser
+
+	kick    chan struct{} // a token when a reply was handled or the session is ending
+	closing atomic.Bool   // the server shuts down: end once nothing is owed
 
 	mu       sync.Mutex // guards transfer and active
 	transfer *transfer
 	active   *activeProxy
 
-	done     chan struct{}
-	doneOnce sync.Once
-	wg       sync.WaitGroup
+	done       chan struct{}
+	doneOnce   sync.Once
+	finishOnce sync.Once
+	wg         sync.WaitGroup // the session's own goroutines (active-mode proxies)
 }
 
-// run serves the session until the client or the server ends it.
-func (s *session) run() {
-	defer s.finish()
-
-	s.wg.Add(1)
-	go s.readUpstream()
-
-	// The real server greets first; a connect rule may script the greeting.
+// greet prepares the greeting, which the real server sends first: a
+// connect rule may script it. false means the session ends here.
+func (s *session) greet() bool {
+	s.state.Lock()
+	defer s.state.Unlock()
+	s.lastLine = time.Now()
 	greet := &pendingCmd{verb: "<connect>"}
 	greet.entry = s.newEntry("<connect>", "")
 	s.pending = append(s.pending, greet)
 	if d, ok := s.rt.Match(scenario.Request{Event: scenario.EventConnect}); ok {
 		s.fire(greet.entry, d)
 		if !s.runStep(greet, d.Step, true) {
-			return
+			s.ended = true
+			return false
 		}
 	}
+	return true
+}
 
-	idle := time.NewTimer(s.idleTimeout())
-	defer idle.Stop()
-	draining := s.srv.draining
-	var goneTimer <-chan time.Time
+// upstreamRead is ftpserverlib reading its control connection, on its
+// command goroutine. It returns the lines the engine passes on; to find
+// them it reads the client's commands and handles each one, answering the
+// scripted ones itself. io.EOF ends ftpserverlib's session.
+func (s *session) upstreamRead(b []byte) (int, error) {
+	s.state.Lock()
+	defer s.state.Unlock()
 	for {
-		select {
-		case l, ok := <-s.lines:
-			if !ok || l.err != nil {
-				// The client is gone. Like a real server, finish what it
-				// sent (the journal stays complete), for a bounded time.
-				s.lines = nil
-				s.clientGone = true
-				if s.stalled || !s.drain() {
-					return
+		if len(s.upq) > 0 {
+			n := copy(b, s.upq)
+			if n == len(s.upq) {
+				s.upq = s.upq[:0]
+			} else {
+				s.upq = s.upq[:copy(s.upq, s.upq[n:])]
+			}
+			return n, nil
+		}
+		if s.ended || s.isDone() {
+			s.ended = true
+			return 0, io.EOF
+		}
+		if s.clientGone || s.closing.Load() {
+			// Like a real server, finish what the client sent (the journal
+			// stays complete): a departed client for a bounded time, a
+			// shutdown until its grace period ends.
+			if len(s.pending) > 0 {
+				var limit time.Time
+				if s.clientGone {
+					limit = s.goneAt.Add(s.srv.cfg.DataTimeout)
 				}
-				goneTimer = time.After(s.srv.cfg.DataTimeout)
-				continue
-			}
-			resetTimer(idle, s.idleTimeout())
-			if s.stalled {
-				continue
-			}
-			s.backlog = append(s.backlog, l)
-			if !s.drain() {
-				return
-			}
-		case r, ok := <-s.replies:
-			if !ok {
-				// ftpserverlib closed the connection (after QUIT, a failed
-				// login...): all it said is relayed; close the client too,
-				// unless the scenario stalls it (then it ends with the client).
-				s.replies = nil
-				if s.stalled {
-					continue
+				if !s.waitReply(limit) {
+					s.end()
 				}
-				return
-			}
-			if !s.onUpstreamReply(r) {
-				return
-			}
-			if !s.drain() {
-				return
-			}
-		case <-idle.C:
-			if s.stalled || s.transferRunning() {
-				resetTimer(idle, s.idleTimeout())
 				continue
 			}
-			secs := int(s.idleTimeout().Round(time.Second) / time.Second)
-			s.send(newReply(421, fmt.Sprintf("command timeout (%d seconds): closing control connection", secs)))
-			return
-		case <-goneTimer:
-			return
-		case <-draining:
-			// shutting down: end the session once the real server owes nothing
-			draining = nil
-			s.closing = true
-			if !s.drain() {
-				return
+			if !s.clientGone && !s.stalled {
+				s.send(newReply(421, "Server shutting down"))
 			}
-		case <-s.done:
-			return
+			s.end()
+			continue
+		}
+		l, ok := s.nextLine()
+		if !ok {
+			s.end()
+			continue
+		}
+		if l.err != nil {
+			s.clientGone = true
+			s.goneAt = time.Now()
+			continue
+		}
+		// A command waits while the real server still owes a reply, except
+		// ABOR, STAT and QUIT during a transfer, which it handles at once.
+		for len(s.pending) > 0 && !s.ended && !s.closing.Load() &&
+			!(len(s.pending) == 1 && s.pending[0].transfer != nil && isSpecial(l.text)) {
+			if !s.waitReply(time.Time{}) {
+				s.end()
+			}
+		}
+		if s.ended || s.stalled || s.closing.Load() {
+			continue
+		}
+		if !s.handleLine(l) {
+			s.end()
 		}
 	}
 }
 
-func resetTimer(t *time.Timer, d time.Duration) {
-	t.Stop()
+// nextLine reads the client's next line with the state let go. It enforces
+// the idle timeout: false means the session must end (the client was told).
+func (s *session) nextLine() (clientLine, bool) {
+	s.state.Unlock()
+	defer s.state.Lock()
+	for {
+		l := s.in.readLine()
+		if l.err == nil || !errors.Is(l.err, os.ErrDeadlineExceeded) {
+			now := time.Now()
+			s.state.Lock()
+			s.lastLine = now
+			discard := s.stalled && l.err == nil
+			s.state.Unlock()
+			if discard {
+				continue // a stalled session ignores the client
+			}
+			return l, true
+		}
+		// a deadline: the idle timeout, or a shutdown waking the reader
+		if s.closing.Load() {
+			return clientLine{}, true
+		}
+		s.state.Lock()
+		busy := s.stalled || s.transferRunning() || s.ended
+		last := s.lastLine
+		s.state.Unlock()
+		idle := s.idleTimeout()
+		switch {
+		case busy:
+			last = time.Now()
+		case time.Since(last) >= idle:
+			secs := int(idle.Round(time.Second) / time.Second)
+			s.send(newReply(421, fmt.Sprintf("command timeout (%d seconds): closing control connection", secs)))
+			return clientLine{}, false
+		}
+		_ = s.raw.SetReadDeadline(last.Add(idle))
+		if s.closing.Load() {
+			return clientLine{}, true // the shutdown's deadline may have been overwritten
+		}
+	}
+}
+
+// waitReply lets the state go until a reply was handled, the session ends,
+// or limit (if set) passes; false when the session ended or limit passed.
+func (s *session) waitReply(limit time.Time) bool {
+	s.state.Unlock()
+	defer s.state.Lock()
+	var timeout <-chan time.Time
+	if !limit.IsZero() {
+		t := time.NewTimer(time.Until(limit))
+		defer t.Stop()
+		timeout = t.C
+	}
 	select {
-	case <-t.C:
+	case <-s.kick:
+		return true
+	case <-s.done:
+	case <-timeout:
+	}
+	return false
+}
+
+func (s *session) isDone() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// wake tells a waiting upstreamRead that something changed.
+func (s *session) wake() {
+	select {
+	case s.kick <- struct{}{}:
 	default:
 	}
-	t.Reset(d)
+}
+
+// beginClose is the server shutting down: the session ends once the real
+// server owes nothing.
+func (s *session) beginClose() {
+	s.closing.Store(true)
+	_ = s.raw.SetReadDeadline(time.Now()) // wake a read of the client
+	s.wake()
+}
+
+// end ends the session from the engine's side (state held): the client's
+// connection closes and ftpserverlib reads EOF.
+func (s *session) end() {
+	s.ended = true
+	s.stop()
+}
+
+// upstreamWrite is ftpserverlib writing replies, from its command goroutine
+// or a transfer's goroutine. Each complete reply is relayed (or rewritten)
+// to the client before Write returns.
+func (s *session) upstreamWrite(b []byte) (int, error) {
+	var buf [2]reply
+	s.pmu.Lock()
+	rs, err := s.parser.feed(b, buf[:0])
+	s.pmu.Unlock()
+	if err != nil {
+		s.log.Debug("malformed reply from the FTP server", "err", err)
+	}
+	for _, r := range rs {
+		if !s.gateReply(r) {
+			continue
+		}
+		s.state.Lock()
+		if !s.ended && !s.onUpstreamReply(r) {
+			s.end()
+		}
+		s.state.Unlock()
+		s.wake()
+	}
+	return len(b), nil
+}
+
+// upstreamClosed is ftpserverlib closing the connection (after QUIT, a
+// failed login, an ended session...): all it said is relayed, so the
+// session ends, unless the scenario stalls it: then it ends with the client.
+func (s *session) upstreamClosed() {
+	s.state.Lock()
+	s.upClosed = true
+	hold := s.stalled && !s.ended && !s.clientGone
+	s.state.Unlock()
+	s.wake()
+	if hold {
+		go s.awaitClient()
+		return
+	}
+	s.finish()
+}
+
+// awaitClient keeps a stalled session's connection until the client
+// closes it (or the server stops), reading and ignoring what it sends.
+func (s *session) awaitClient() {
+	defer s.finish()
+	_ = s.raw.SetReadDeadline(time.Time{})
+	for s.in.readLine().err == nil {
+	}
 }
 
 func (s *session) idleTimeout() time.Duration {
@@ -176,36 +325,6 @@ func (s *session) idleTimeout() time.Duration {
 		return sc.Settings.IdleTimeout.Std()
 	}
 	return s.srv.cfg.IdleTimeout
-}
-
-// drain handles queued client lines while nothing blocks them. A command
-// waits while the real server still owes a reply, except ABOR, STAT and
-// QUIT during a transfer, which the real server handles at once.
-func (s *session) drain() (ok bool) {
-	if s.closing && len(s.pending) == 0 {
-		if !s.stalled && !s.clientGone {
-			s.send(newReply(421, "Server shutting down"))
-		}
-		return false
-	}
-	defer func() {
-		if ok && s.clientGone && len(s.pending) == 0 && len(s.backlog) == 0 {
-			ok = false // all the departed client sent is done
-		}
-	}()
-	for len(s.backlog) > 0 && !s.stalled {
-		l := s.backlog[0]
-		if len(s.pending) > 0 {
-			if !(len(s.pending) == 1 && s.pending[0].transfer != nil && isSpecial(l.text)) {
-				return true
-			}
-		}
-		s.backlog = s.backlog[1:]
-		if !s.handleLine(l) {
-			return false
-		}
-	}
-	return true
 }
 
 func isSpecial(line string) bool {
@@ -263,9 +382,6 @@ func (s *session) handleLine(l clientLine) bool {
 		}
 	} else {
 		ok = s.defaultCommand(cmd)
-	}
-	if authTLS && !s.tlsControl {
-		s.resumeReader()
 	}
 	return ok
 }
@@ -501,15 +617,11 @@ func (s *session) handleAUTH(cmd *pendingCmd) bool {
 	return s.startTLS(cfg, mech == "TLS-P" || mech == "SSL")
 }
 
-// startTLS upgrades the control connection; the line reader resumes on it.
+// startTLS upgrades the control connection; the line reader goes on on it.
 func (s *session) startTLS(cfg *tls.Config, protP bool) bool {
-	var br *bufio.Reader
-	select {
-	case br = <-s.resume: // its buffered bytes may already hold the ClientHello
-	case <-s.done:
-		return false
-	}
-	tc := tls.Server(&bufferedConn{Conn: s.raw, r: br}, cfg)
+	// the handshake reads through the line reader: the client may have
+	// sent its ClientHello right behind the AUTH line
+	tc := tls.Server(&bufferedConn{Conn: s.raw, r: s.in}, cfg)
 	_ = s.raw.SetDeadline(time.Now().Add(s.srv.cfg.DataTimeout))
 	if err := tc.Handshake(); err != nil {
 		s.log.Debug("TLS handshake failed", "err", err)
@@ -523,42 +635,27 @@ func (s *session) startTLS(cfg *tls.Config, protP bool) bool {
 	if protP {
 		s.protP = true
 	}
-	select {
-	case s.resume <- bufio.NewReaderSize(tc, s.srv.cfg.MaxLineLength+2):
-	case <-s.done:
-		return false
-	}
+	s.in = newLineReader(tc, s.srv.cfg.MaxLineLength+2)
 	return true
 }
 
-// resumeReader lets the line reader go on after an AUTH that did not
-// switch to TLS.
-func (s *session) resumeReader() {
-	select {
-	case br := <-s.resume:
-		select {
-		case s.resume <- br:
-		case <-s.done:
-		}
-	case <-s.done:
-	}
-}
-
-// bufferedConn reads first what a bufio.Reader already holds.
+// bufferedConn reads first what the line reader already holds.
 type bufferedConn struct {
 	net.Conn
-	r *bufio.Reader
+	r io.Reader
 }
 
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
-// forward hands a command line to the real server.
+// forward hands a command line to the real server: its next Read returns
+// it. Only upstreamRead's goroutine forwards (ftpserverlib is reading).
 func (s *session) forward(cmd *pendingCmd, line string) bool {
-	s.pending = append(s.pending, cmd)
-	if _, err := s.ctrl.up.write(line, "\r\n"); err != nil {
-		s.log.Debug("upstream write failed", "err", err)
+	if s.upClosed {
 		return false
 	}
+	s.pending = append(s.pending, cmd)
+	s.upq = append(s.upq, line...)
+	s.upq = append(s.upq, '\r', '\n')
 	return true
 }
 
@@ -743,128 +840,27 @@ func isDisabled(set scenario.Settings, verb string) bool {
 	return false
 }
 
-// readLines reads command lines from the client until the connection ends.
-// After an AUTH line it waits to be told which reader to go on with.
-func (s *session) readLines() {
-	defer s.wg.Done()
-	defer close(s.lines)
-	br := bufio.NewReaderSize(s.conn, s.srv.cfg.MaxLineLength+2)
-	for {
-		l := readClientLine(br)
-		select {
-		case s.lines <- l:
-		case <-s.done:
-			return
-		}
-		if l.err != nil {
-			return
-		}
-		if verb, _ := splitCommand(l.text); verb == "AUTH" && s.srv.cfg.TLS != TLSNone {
-			select {
-			case s.resume <- br:
-			case <-s.done:
-				return
-			}
-			select {
-			case br = <-s.resume:
-			case <-s.done:
-				return
-			}
-		}
-	}
-}
-
-// maxDiscard bounds how much of an over-long line is skipped before the
-// connection is dropped.
-const maxDiscard = 1 << 20
-
-func readClientLine(br *bufio.Reader) clientLine {
-	b, err := br.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		skipped := len(b)
-		for errors.Is(err, bufio.ErrBufferFull) && skipped < maxDiscard {
-			b, err = br.ReadSlice('\n')
-			skipped += len(b)
-		}
-		if err != nil {
-			return clientLine{err: err}
-		}
-		return clientLine{tooLong: true}
-	}
-	if err != nil {
-		return clientLine{err: err}
-	}
-	return clientLine{text: cleanLine(b)}
-}
-
-// cleanLine strips the line end and Telnet IAC sequences (RFC 854), and
-// replaces NUL bytes, which would cut the line in the real server.
-func cleanLine(b []byte) string {
-	b = bytes.TrimRight(b, "\r\n")
-	if bytes.IndexByte(b, 0xff) < 0 && bytes.IndexByte(b, 0) < 0 {
-		return string(b)
-	}
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c == 0xff && i+1 < len(b) && b[i+1] == 0xff:
-			out = append(out, 0xff)
-			i++
-		case c == 0xff && i+1 < len(b) && b[i+1] >= 0xfb && b[i+1] <= 0xfe:
-			i += 2 // WILL/WONT/DO/DONT and their option byte
-		case c == 0xff:
-			i++ // IP, DM, and other two-byte commands
-		case c == 0:
-			out = append(out, ' ')
-		default:
-			out = append(out, c)
-		}
-	}
-	return string(out)
-}
-
-// readUpstream reads the real server's replies.
-func (s *session) readUpstream() {
-	defer s.wg.Done()
-	defer close(s.replies) // after the last reply, in order
-	// replies are short lines; a longer one is read in several fills
-	br := bufio.NewReaderSize(engineReader{s.ctrl}, 1024)
-	for {
-		r, err := readReply(br)
-		if err != nil {
-			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrClosedPipe) {
-				s.log.Debug("upstream read failed", "err", err)
-			}
-			return
-		}
-		if !s.gateReply(r) {
-			continue
-		}
-		select {
-		case s.replies <- r:
-		case <-s.done:
-			return
-		}
-	}
-}
-
-// stop ends the session's goroutines and connections; safe to call twice.
+// stop ends the session's connections and wakes everything waiting on it;
+// safe to call twice.
 func (s *session) stop() {
 	s.doneOnce.Do(func() {
 		close(s.done)
 		_ = s.conn.Close()
 		_ = s.raw.Close()
-		s.ctrl.close()
 	})
 }
 
+// finish releases everything the session holds, once ftpserverlib is done
+// with it (or never got it).
 func (s *session) finish() {
-	s.endAllTransfers()
-	s.closeActive()
-	s.stop()
-	s.wg.Wait()
-	s.srv.sessionEnded(s)
+	s.finishOnce.Do(func() {
+		s.endAllTransfers()
+		s.closeActive()
+		s.stop()
+		s.wg.Wait()
+		s.srv.sessionEnded(s)
+		s.srv.wg.Done()
+	})
 }
 
 // parsePassivePort reads the port of a 227 or 229 reply.
@@ -918,5 +914,6 @@ func (s *session) implicitTLS() bool {
 	_ = s.raw.SetDeadline(time.Time{})
 	s.conn = tc
 	s.tlsControl = true
+	s.in = newLineReader(tc, s.srv.cfg.MaxLineLength+2)
 	return true
 }
