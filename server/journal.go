@@ -45,7 +45,9 @@ type TransferInfo struct {
 // concurrent use; readers get copies.
 type Journal struct {
 	mu      sync.Mutex
-	entries []*Entry
+	entries []*Entry // a ring once it holds limit entries; head is the oldest
+	head    int
+	seq     int           // the last Seq given
 	changed chan struct{} // closed at the next change; made only when someone waits
 	limit   int
 }
@@ -56,28 +58,49 @@ func newJournal(limit int) *Journal {
 
 func (j *Journal) add(e *Entry) {
 	j.mu.Lock()
+	j.seq++
+	e.Seq = j.seq
 	if j.limit > 0 && len(j.entries) >= j.limit {
-		// keep the newest entries; the journal of a long run is bounded
-		n := len(j.entries) - j.limit + 1
-		j.entries = slices.Delete(j.entries, 0, n)
+		// keep the newest entries: the journal of a long run is bounded,
+		// and the oldest entry's slot takes the new one
+		j.entries[j.head] = e
+		j.head = (j.head + 1) % len(j.entries)
+	} else {
+		j.entries = append(j.entries, e)
 	}
-	e.Seq = j.nextSeq()
-	j.entries = append(j.entries, e)
 	j.notifyLocked()
 	j.mu.Unlock()
 }
 
-func (j *Journal) nextSeq() int {
-	if len(j.entries) == 0 {
-		return 1
-	}
-	return j.entries[len(j.entries)-1].Seq + 1
+// at is the i-th entry, oldest first (lock held).
+func (j *Journal) at(i int) *Entry {
+	return j.entries[(j.head+i)%len(j.entries)]
 }
 
 // update runs fn on an entry under the journal's lock and wakes waiters.
 func (j *Journal) update(fn func()) {
 	j.mu.Lock()
 	fn()
+	j.notifyLocked()
+	j.mu.Unlock()
+}
+
+// replied records a reply sent for e.
+func (j *Journal) replied(e *Entry, r reply) {
+	lines := r.lines
+	if r.raw != nil {
+		lines = strings.Split(strings.TrimRight(string(r.raw), "\r\n"), "\n")
+	}
+	j.mu.Lock()
+	if e.Replies == nil {
+		e.Replies = slices.Clip(lines) // a reply's lines are never changed once made
+	} else {
+		e.Replies = append(e.Replies, lines...)
+	}
+	e.Codes = append(e.Codes, r.code)
+	if !r.preliminary() {
+		e.Done = time.Now()
+	}
 	j.notifyLocked()
 	j.mu.Unlock()
 }
@@ -96,8 +119,8 @@ func (j *Journal) Entries() []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	out := make([]Entry, len(j.entries))
-	for i, e := range j.entries {
-		out[i] = e.clone()
+	for i := range out {
+		out[i] = j.at(i).clone()
 	}
 	return out
 }
@@ -116,7 +139,7 @@ func (e *Entry) clone() Entry {
 // Reset empties the journal.
 func (j *Journal) Reset() {
 	j.mu.Lock()
-	j.entries = nil
+	j.entries, j.head, j.seq = nil, 0, 0
 	j.notifyLocked()
 	j.mu.Unlock()
 }
@@ -126,8 +149,8 @@ func (j *Journal) Reset() {
 func (j *Journal) Wait(ctx context.Context, match func(Entry) bool) (Entry, error) {
 	for {
 		j.mu.Lock()
-		for _, e := range j.entries {
-			if c := e.clone(); match(c) {
+		for i := range j.entries {
+			if c := j.at(i).clone(); match(c) {
 				j.mu.Unlock()
 				return c, nil
 			}

@@ -764,17 +764,7 @@ func (s *session) finalReply(cmd *pendingCmd, r reply) {
 func (s *session) answer(e *Entry, r reply) {
 	s.send(r)
 	if e != nil {
-		lines := r.lines
-		if r.raw != nil {
-			lines = strings.Split(strings.TrimRight(string(r.raw), "\r\n"), "\n")
-		}
-		s.srv.journal.update(func() {
-			e.Replies = append(e.Replies, lines...)
-			e.Codes = append(e.Codes, r.code)
-			if !r.preliminary() {
-				e.Done = time.Now()
-			}
-		})
+		s.srv.journal.replied(e, r)
 	}
 }
 
