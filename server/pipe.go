@@ -1,52 +1,102 @@
 package server
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"time"
 )
 
-// pipeListener is the listener handed to ftpserverlib: instead of sockets it
-// yields an upstreamConn for each control connection the engine accepts,
-// so that the engine stands in front of every byte.
-type pipeListener struct {
-	addr   net.Addr
-	conns  chan net.Conn
-	closed chan struct{}
-	once   sync.Once
+// controlListener is the listener handed to ftpserverlib. Its Accept, on
+// ftpserverlib's accept goroutine, accepts the client's TCP connection,
+// starts the engine's session for it and returns the session's
+// upstreamConn: the engine stands in front of every byte without an accept
+// goroutine of its own. A session that needs time before ftpserverlib may
+// have it (an implicit TLS handshake, a scripted greeting) gets it on a
+// goroutine of its own, then is queued for Accept, which a deadline on the
+// TCP listener wakes.
+type controlListener struct {
+	srv *Server
+	ln  net.Listener
+
+	mu     sync.Mutex
+	queue  []net.Conn // sessions prepared off the accept goroutine
+	closed bool
 }
 
-func newPipeListener(addr net.Addr) *pipeListener {
-	return &pipeListener{addr: addr, conns: make(chan net.Conn), closed: make(chan struct{})}
-}
-
-// Accept returns the next upstream connection, or a closed-network error
-// (the one ftpserverlib's Serve treats as a clean stop).
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.closed:
-		return nil, &net.OpError{Op: "accept", Net: "pipe", Addr: l.addr, Err: net.ErrClosed}
+// Accept returns the next session's upstream connection, or a
+// closed-network error (the one ftpserverlib's Serve treats as a clean stop).
+func (l *controlListener) Accept() (net.Conn, error) {
+	for {
+		l.mu.Lock()
+		if len(l.queue) > 0 {
+			c := l.queue[0]
+			l.queue = l.queue[1:]
+			l.mu.Unlock()
+			return c, nil
+		}
+		closed := l.closed
+		l.mu.Unlock()
+		if closed {
+			return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.ln.Addr(), Err: net.ErrClosed}
+		}
+		conn, err := l.ln.Accept()
+		if err != nil {
+			var ne net.Error
+			switch {
+			case errors.Is(err, net.ErrClosed):
+				_ = l.Close()
+			case errors.As(err, &ne) && ne.Timeout():
+				l.setDeadline(time.Time{}) // woken by queue; it is checked next
+			default:
+				l.srv.cfg.Logger.Warn("accept failed", "err", err)
+				select {
+				case <-l.srv.closed:
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+			continue
+		}
+		if up := l.srv.startSession(conn); up != nil {
+			return up, nil
+		}
 	}
 }
 
-// hand gives conn to ftpserverlib; false when the listener is closed.
-func (l *pipeListener) hand(conn net.Conn) bool {
-	select {
-	case l.conns <- conn:
-		return true
-	case <-l.closed:
-		return false
+// deliver queues a session prepared on its own goroutine for Accept.
+func (l *controlListener) deliver(up *upstreamConn) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		l.srv.unserved(up.remote.sess)
+		return
+	}
+	l.queue = append(l.queue, up)
+	l.mu.Unlock()
+	l.setDeadline(time.Now()) // wake Accept
+}
+
+func (l *controlListener) setDeadline(t time.Time) {
+	if d, ok := l.ln.(interface{ SetDeadline(time.Time) error }); ok {
+		_ = d.SetDeadline(t)
 	}
 }
 
-func (l *pipeListener) Close() error {
-	l.once.Do(func() { close(l.closed) })
+// Close closes the TCP listener; sessions still queued end unserved.
+func (l *controlListener) Close() error {
+	l.mu.Lock()
+	l.closed = true
+	queued := l.queue
+	l.queue = nil
+	l.mu.Unlock()
+	_ = l.ln.Close()
+	for _, c := range queued {
+		l.srv.unserved(c.(*upstreamConn).remote.sess)
+	}
 	return nil
 }
 
-func (l *pipeListener) Addr() net.Addr { return l.addr }
+func (l *controlListener) Addr() net.Addr { return l.ln.Addr() }
 
 // sessionAddr is the client address ftpserverlib sees. It prints as the real
 // client address (ftpserverlib parses it) and carries the engine session, so

@@ -35,7 +35,7 @@ type Server struct {
 	cfg     Config
 	ln      net.Listener
 	ftp     *ftpserver.FtpServer
-	pipes   *pipeListener
+	control *controlListener
 	fs      afero.Fs
 	tls     *tlsSource
 	token   string // internal password that logs a session in when a rule said 230
@@ -108,8 +108,8 @@ func Start(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	s.ln = ln
-	s.pipes = newPipeListener(ln.Addr())
-	settings.Listener = s.pipes
+	s.control = &controlListener{srv: s, ln: ln}
+	settings.Listener = s.control
 	s.ftp = ftpserver.NewFtpServer(&driver{srv: s, settings: settings})
 	// ftpserverlib's own messages are details of the engine's work: show
 	// them only when debugging, warnings and errors always
@@ -118,12 +118,11 @@ func Start(cfg Config) (*Server, error) {
 		_ = ln.Close()
 		return nil, err
 	}
-	s.wg.Add(2)
+	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		_ = s.ftp.Serve()
 	}()
-	go s.acceptLoop()
 	cfg.Logger.Info("mockftpd listening", "addr", ln.Addr().String(), "tls", string(cfg.TLS), "scenario", sc.Name)
 	return s, nil
 }
@@ -164,32 +163,11 @@ func (s *Server) ftpSettings() (*ftpserver.Settings, error) {
 	return set, nil
 }
 
-// acceptLoop takes control connections and starts an engine session for each.
-func (s *Server) acceptLoop() {
-	defer s.wg.Done()
-	for {
-		conn, err := s.ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			s.cfg.Logger.Warn("accept failed", "err", err)
-			select {
-			case <-s.closed:
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-			continue
-		}
-		s.startSession(conn)
-	}
-}
-
-func (s *Server) startSession(conn net.Conn) {
+// startSession starts the engine's session for a new control connection.
+// It returns the connection to give ftpserverlib, or nil when the session
+// was refused or is being prepared on a goroutine of its own (see
+// controlListener).
+func (s *Server) startSession(conn net.Conn) *upstreamConn {
 	ip := hostOf(conn.RemoteAddr())
 	s.mu.Lock()
 	full := len(s.sessions) >= s.cfg.MaxConnections
@@ -202,15 +180,19 @@ func (s *Server) startSession(conn net.Conn) {
 	case <-s.closed:
 		s.mu.Unlock()
 		_ = conn.Close()
-		return
+		return nil
 	default:
 	}
 	if full {
+		s.wg.Add(1)
 		s.mu.Unlock()
-		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = conn.Write(newReply(421, "Too many connections, try again later").wire())
-		_ = conn.Close()
-		return
+		go func() { // off the accept goroutine: the client may be slow to read
+			defer s.wg.Done()
+			_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
+			_, _ = conn.Write(newReply(421, "Too many connections, try again later").wire())
+			_ = conn.Close()
+		}()
+		return nil
 	}
 	sess := &session{
 		srv:  s,
@@ -235,20 +217,30 @@ func (s *Server) startSession(conn net.Conn) {
 	s.accepted.Add(1)
 	_ = conn.SetReadDeadline(time.Now().Add(sess.idleTimeout()))
 
-	// The handshake and a scripted greeting may take time: not in the
-	// accept loop. The goroutine ends once ftpserverlib has the session.
+	up := &upstreamConn{local: conn.LocalAddr(), remote: &sessionAddr{Addr: conn.RemoteAddr(), sess: sess}}
+	d, scripted := sess.matchConnect()
+	if s.cfg.TLS != TLSImplicit && (!scripted || d.Step == nil || d.Step.Preliminary == nil && d.Step.Delay.IsZero()) {
+		// nothing to wait for: ftpserverlib gets the session now
+		if !sess.greet(d, scripted) {
+			s.unserved(sess)
+			return nil
+		}
+		return up
+	}
 	go func() {
-		if (s.cfg.TLS == TLSImplicit && !sess.implicitTLS()) || !sess.greet() {
-			s.upstreams.Done()
-			sess.finish()
+		if (s.cfg.TLS == TLSImplicit && !sess.implicitTLS()) || !sess.greet(d, scripted) {
+			s.unserved(sess)
 			return
 		}
-		up := &upstreamConn{local: conn.LocalAddr(), remote: &sessionAddr{Addr: conn.RemoteAddr(), sess: sess}}
-		if !s.pipes.hand(up) {
-			s.upstreams.Done()
-			sess.finish()
-		}
+		s.control.deliver(up)
 	}()
+	return nil
+}
+
+// unserved ends a session ftpserverlib never got.
+func (s *Server) unserved(sess *session) {
+	s.upstreams.Done()
+	sess.finish()
 }
 
 func (s *Server) sessionEnded(sess *session) {

@@ -89,16 +89,22 @@ type session struct {
 	wg         sync.WaitGroup // the session's own goroutines (active-mode proxies)
 }
 
+// matchConnect asks the scenario about the new connection.
+func (s *session) matchConnect() (scenario.Decision, bool) {
+	return s.rt.Match(scenario.Request{Event: scenario.EventConnect})
+}
+
 // greet prepares the greeting, which the real server sends first: a
-// connect rule may script it. false means the session ends here.
-func (s *session) greet() bool {
+// connect rule may script it (d, when fired). false means the session
+// ends here.
+func (s *session) greet(d scenario.Decision, fired bool) bool {
 	s.state.Lock()
 	defer s.state.Unlock()
 	s.lastLine = time.Now()
 	greet := &pendingCmd{verb: "<connect>"}
 	greet.entry = s.newEntry("<connect>", "")
 	s.pending = append(s.pending, greet)
-	if d, ok := s.rt.Match(scenario.Request{Event: scenario.EventConnect}); ok {
+	if fired {
 		s.fire(greet.entry, d)
 		if !s.runStep(greet, d.Step, true) {
 			s.ended = true
