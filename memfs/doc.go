@@ -5,7 +5,7 @@
 //
 // # Storage
 //
-// A regular file is a list of fixed-size chunks (2 MiB by default, see
+// A regular file is a list of fixed-size chunks (1 MiB by default, see
 // [Options.ChunkSize]). Appending allocates new chunks and never copies the
 // data already stored, so writing a 256 MiB file costs 256 MiB of memory and
 // a single pass over the data (afero's MemMapFs grows one []byte and copies it
@@ -15,41 +15,17 @@
 // last chunk is compacted when a writable handle is closed, so a 1 KiB file
 // occupies about 1 KiB.
 //
-// The memory of a full-size chunk is a reference-counted block. On Linux,
-// blocks of at least 64 KiB live outside the Go heap, one private anonymous
-// mapping each, aligned to and advised for transparent huge pages when the
-// chunk size is a multiple of the huge page size (2 MiB on x86-64): storing
-// 256 MiB then takes 128 page faults instead of 65,536, the Go allocator
-// never zeroes chunk memory, and the garbage collector neither scans nor
-// paces on it. Elsewhere, or if mapping fails, blocks are ordinary heap
-// slices. The file holds one reference to each of its blocks; WriteTo holds
-// one to the block it is sending while it calls conn.Write without the file
-// lock; whoever drops the last reference recycles or frees the block. So a
-// file may be truncated, overwritten or removed during a download, and the
-// bytes being sent stay mapped and unchanged until the write returns.
-// Off-heap memory is unmapped only when its count reaches zero, or by a
-// runtime cleanup once the block is unreachable (the blocks of a dropped
-// Fs), never while anything can still read it.
-//
 // Truncate, Remove, RemoveAll and replacing Rename drop chunk references
-// immediately. Up to [Options.RecycleLimit] bytes of freed blocks are kept
-// for reuse by later writes: memory the process has already touched needs
-// neither page faults nor zeroing, which makes re-uploads about as fast as
-// the network and keeps the peak memory of overwriting a file at its size.
+// immediately. Up to [Options.RecycleLimit] bytes of freed full-size chunks
+// are kept for reuse by later writes: memory the process has already touched
+// needs neither page faults nor zeroing, which makes re-uploads about as fast
+// as the network and keeps the peak memory of overwriting a file at its size.
 // Once the filesystem has been quiet for [Options.ReleaseDelay] (250 ms), the
-// kept blocks are freed (off-heap ones unmapped at once) and, if at least
-// [Options.AutoRelease] bytes were freed, debug.FreeOSMemory runs on a timer
-// goroutine so that heap memory goes back to the operating system too.
-// debug.FreeOSMemory is never called on the goroutine doing file
-// operations; [Fs.Release] does all of this immediately.
-//
-// Fresh memory is still the main cost of a first upload: the kernel must
-// supply and zero every page. Huge pages make that one fault per 2 MiB, but
-// in virtual machines that report free memory back to the host (virtio
-// balloon free page reporting works on 2 MiB blocks) a huge page is
-// usually memory the host must supply again, and faulting it in costs more
-// than the small pages the guest still has at hand. Recycling, not page
-// size, is what makes repeated uploads fast there.
+// kept chunks are dropped and, if at least [Options.AutoRelease] bytes were
+// freed, debug.FreeOSMemory runs on a timer goroutine so that the memory
+// goes back to the operating system. debug.FreeOSMemory is never called on
+// the goroutine doing file operations; [Fs.Release] does all of this
+// immediately.
 //
 // # Fast paths
 //
