@@ -295,7 +295,7 @@ func BenchmarkTCP256MiB(b *testing.B) {
 // BenchmarkChunkSize compares chunk sizes on the STOR and RETR TCP paths
 // and on 32 KiB writes; it was used to pick DefaultChunkSize.
 func BenchmarkChunkSize(b *testing.B) {
-	for _, cs := range []int{64 << 10, 128 << 10, 256 << 10, 1 << 20, 2 << 20, 4 << 20} {
+	for _, cs := range []int{64 << 10, 128 << 10, 256 << 10, 1 << 20, 4 << 20} {
 		name := fmt.Sprintf("%dK", cs>>10)
 		b.Run(name+"/stor", func(b *testing.B) {
 			fsys := NewWithOptions(Options{ChunkSize: cs})

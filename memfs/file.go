@@ -304,12 +304,10 @@ func (f *File) ReadFrom(r io.Reader) (int64, error) {
 	defer f.mu.Unlock()
 	n, fsys := f.node, f.fs
 	cs := fsys.chunkSize
-	// buf is the staging block (we hold its reference until the file
-	// adopts it); its contents outside [co, fill) are garbage.
-	var buf *block
+	var buf []byte // staging chunk; contents outside [co, fill) are garbage
 	defer func() {
 		if buf != nil {
-			fsys.rec.unref(buf)
+			fsys.rec.put(0, buf)
 		}
 	}()
 	var total int64
@@ -340,7 +338,7 @@ func (f *File) ReadFrom(r io.Reader) (int64, error) {
 		if buf == nil {
 			buf = fsys.rec.get()
 		}
-		got, rerr := readSome(r, buf.buf[co:cs])
+		got, rerr := readSome(r, buf[co:cs])
 		fill := co + got
 		if fill > co {
 			if f.closed.Load() {
@@ -355,7 +353,7 @@ func (f *File) ReadFrom(r io.Reader) (int64, error) {
 			if co == 0 && pos&fsys.chunkMask == 0 && fill >= cs/2 && n.adoptChunk(fsys, buf, fill, pos) {
 				k, buf = fill, nil
 			} else {
-				k, werr = n.writeAt(fsys, buf.buf[co:fill], pos)
+				k, werr = n.writeAt(fsys, buf[co:fill], pos)
 			}
 			if rerr != nil {
 				n.compactTail(fsys)
@@ -439,9 +437,7 @@ func (f *File) readFromSmall(r io.Reader, pos int64) (n int, werr, rerr error) {
 
 // WriteTo writes the file from the file offset to its end into w, advancing
 // the offset. Chunk memory is handed to w.Write directly without holding the
-// file lock; concurrent writers copy-on-write the chunks involved. While a
-// block is being sent WriteTo holds a reference to it, so truncating or
-// removing the file meanwhile cannot free or recycle that memory.
+// file lock; concurrent writers copy-on-write the chunks involved.
 func (f *File) WriteTo(w io.Writer) (int64, error) {
 	if err := f.check("read", true, false); err != nil {
 		return 0, err
@@ -467,23 +463,14 @@ func (f *File) WriteTo(w io.Writer) (int64, error) {
 		co := int(pos & fsys.chunkMask)
 		segEnd := int(min(int64(fsys.chunkSize), size-int64(ci)<<fsys.chunkShift))
 		var s []byte
-		var blk *block // referenced while s is being sent
-		if ci < len(n.chunks) && co < len(n.chunks[ci].b) {
+		if ci < len(n.chunks) && co < len(n.chunks[ci]) {
 			c := n.chunks[ci]
-			s = c.b[co:min(len(c.b), segEnd)]
-			if blk = c.blk; blk != nil {
-				blk.ref() // the file holds one, and we hold n.mu
-			}
+			s = c[co:min(len(c), segEnd)]
 		} else {
 			s = zeros[:min(len(zeros), segEnd-co)]
 		}
 		n.mu.RUnlock()
 		k, err := w.Write(s)
-		if blk != nil {
-			// After this s must not be used: the block may be
-			// recycled or unmapped.
-			fsys.rec.unref(blk)
-		}
 		total += int64(k)
 		f.offset += int64(k)
 		if err != nil {

@@ -33,23 +33,14 @@ type node struct {
 	streamers atomic.Int32
 
 	mu sync.RWMutex
-	// chunks[i].b holds bytes [i*chunkSize, i*chunkSize+len(chunks[i].b)).
-	// Bytes below size but past len(chunks[i].b) (or past len(chunks)) are
-	// zeros. len(chunks[i].b) never exceeds the file content in that chunk,
-	// and the memory in chunks[i].b[len:cap] was never visible to a running
+	// chunks[i] holds bytes [i*chunkSize, i*chunkSize+len(chunks[i])).
+	// Bytes below size but past len(chunks[i]) (or past len(chunks)) are
+	// zeros. len(chunks[i]) never exceeds the file content in that chunk, and
+	// the memory in chunks[i][len:cap] was never visible to a running
 	// WriteTo (shrinking while one runs copies the chunk), so it may be
 	// written in place.
-	chunks   []chunk
+	chunks   [][]byte
 	unlinked bool // removed from the tree; no longer counted in Fs.used
-}
-
-// chunk is an entry of node.chunks. Full-size chunks live in a block
-// (b == blk.buf[:len(b)]) and the entry owns one reference to it; smaller
-// chunks are plain heap slices with a nil blk. An entry removed from
-// node.chunks must be passed to node.release exactly once.
-type chunk struct {
-	b   []byte
-	blk *block
 }
 
 func newNode(name string, dir bool, mode os.FileMode) *node {
@@ -94,7 +85,7 @@ func (n *node) readAt(fs *Fs, p []byte, off int64) int {
 		m := min(len(p), fs.chunkSize-co)
 		k := 0
 		if ci < len(n.chunks) {
-			if c := n.chunks[ci].b; co < len(c) {
+			if c := n.chunks[ci]; co < len(c) {
 				k = copy(p[:m], c[co:])
 			}
 		}
@@ -112,12 +103,16 @@ func (n *node) extendChunks(ci int) {
 	}
 }
 
-// release gives up chunks that were removed from n.chunks: their block
-// references are dropped, and a block whose last reference that was (no
-// WriteTo is sending from it) goes back to the recycler. freed is the file
-// data released. Callers hold mu for writing.
-func (n *node) release(fs *Fs, freed int64, chunks ...chunk) {
-	fs.rec.release(freed, chunks)
+// release hands chunks that were removed from n.chunks to the recycler,
+// unless a WriteTo may still be sending them. freed is the file data
+// released. Callers hold mu for writing.
+func (n *node) release(fs *Fs, freed int64, chunks ...[]byte) {
+	if n.streamers.Load() > 0 {
+		chunks = nil
+	}
+	if freed > 0 || len(chunks) > 0 {
+		fs.rec.put(freed, chunks...)
+	}
 }
 
 // newChunk returns a chunk of length need whose first keep bytes are copied
@@ -125,7 +120,7 @@ func (n *node) release(fs *Fs, freed int64, chunks ...chunk) {
 // The first chunk of a file grows geometrically so small files stay small;
 // later chunks are allocated at full size because the file is already
 // large. Full-size chunks come from the recycler.
-func (fs *Fs) newChunk(c []byte, ci, need, zeroTo int) chunk {
+func (fs *Fs) newChunk(c []byte, ci, need, zeroTo int) []byte {
 	newCap := fs.chunkSize
 	if ci == 0 && need <= fs.chunkSize/2 {
 		newCap = max(need, 2*cap(c), 512)
@@ -133,15 +128,14 @@ func (fs *Fs) newChunk(c []byte, ci, need, zeroTo int) chunk {
 			newCap = fs.chunkSize
 		}
 	}
-	var nc chunk
+	var nc []byte
 	if newCap == fs.chunkSize {
-		nc.blk = fs.rec.get()
-		nc.b = nc.blk.buf[:need]
-		clear(nc.b[len(c):max(zeroTo, len(c))])
+		nc = fs.rec.get()[:need]
+		clear(nc[len(c):max(zeroTo, len(c))])
 	} else {
-		nc.b = make([]byte, need, newCap)
+		nc = make([]byte, need, newCap)
 	}
-	copy(nc.b, c)
+	copy(nc, c)
 	return nc
 }
 
@@ -176,36 +170,32 @@ func (n *node) writeAt(fs *Fs, p []byte, off int64) (int, error) {
 		m := min(len(p), fs.chunkSize-co)
 		need := co + m
 		n.extendChunks(ci)
-		old := n.chunks[ci]
-		c := old
+		c := n.chunks[ci]
 		switch {
-		case streaming && co < len(c.b):
-			// A WriteTo may be sending these bytes: copy on write. A
-			// WriteTo holds its own reference to the old block, which
-			// is recycled once the last sender is done with it.
-			l := max(need, len(c.b))
-			if c.blk != nil {
-				c.blk = fs.rec.get()
-				c.b = c.blk.buf[:l]
+		case streaming && co < len(c):
+			// A WriteTo may be sending these bytes: copy on write. The
+			// old chunk is left to the garbage collector.
+			if cap(c) == fs.chunkSize {
+				nc := fs.rec.get()[:max(need, len(c))]
+				copy(nc, c)
+				c = nc
 			} else {
-				c.b = make([]byte, l, max(need, cap(c.b)))
+				nc := make([]byte, max(need, len(c)), max(need, cap(c)))
+				copy(nc, c)
+				c = nc
 			}
-			copy(c.b, old.b)
-		case need <= len(c.b):
+		case need <= len(c):
 			// Plain overwrite.
-		case need <= cap(c.b):
-			if co > len(c.b) {
-				clear(c.b[len(c.b):co])
+		case need <= cap(c):
+			if co > len(c) {
+				clear(c[len(c):co])
 			}
-			c.b = c.b[:need]
+			c = c[:need]
 		default:
-			c = fs.newChunk(c.b, ci, need, co)
+			c = fs.newChunk(c, ci, need, co)
 		}
-		copy(c.b[co:], p[:m])
+		copy(c[co:], p[:m])
 		n.chunks[ci] = c
-		if old.blk != nil && old.blk != c.blk {
-			n.release(fs, 0, old)
-		}
 		p = p[m:]
 		off += int64(m)
 	}
@@ -219,11 +209,11 @@ func (n *node) writeAt(fs *Fs, p []byte, off int64) (int, error) {
 // adoptChunk installs buf[:fill] (a chunk-sized buffer whose first fill
 // bytes are data for chunk-aligned offset pos) as a chunk when that loses no
 // existing data. It reports whether it did. Callers hold mu for writing.
-func (n *node) adoptChunk(fs *Fs, buf *block, fill int, pos int64) bool {
+func (n *node) adoptChunk(fs *Fs, buf []byte, fill int, pos int64) bool {
 	ci := int(pos >> fs.chunkShift)
-	var old chunk
+	var old []byte
 	if ci < len(n.chunks) {
-		if old = n.chunks[ci]; len(old.b) > fill {
+		if old = n.chunks[ci]; len(old) > fill {
 			return false
 		}
 	}
@@ -238,9 +228,11 @@ func (n *node) adoptChunk(fs *Fs, buf *block, fill int, pos int64) bool {
 		n.size.Store(end)
 	}
 	n.extendChunks(ci)
-	n.chunks[ci] = chunk{b: buf.buf[:fill], blk: buf}
+	n.chunks[ci] = buf[:fill]
 	n.touch()
-	n.release(fs, 0, old)
+	if old != nil {
+		n.release(fs, 0, old)
+	}
 	return true
 }
 
@@ -256,7 +248,7 @@ func (n *node) truncate(fs *Fs, newSize int64) error {
 			return ErrQuotaExceeded
 		}
 	case newSize < size:
-		var dropped []chunk
+		var dropped [][]byte
 		keepChunks := int((newSize + fs.chunkMask) >> fs.chunkShift)
 		if keepChunks < len(n.chunks) {
 			dropped = append(dropped, n.chunks[keepChunks:]...)
@@ -269,14 +261,14 @@ func (n *node) truncate(fs *Fs, newSize int64) error {
 		if keepChunks > 0 && keepChunks <= len(n.chunks) {
 			ci := keepChunks - 1
 			keep := int(newSize - int64(ci)<<fs.chunkShift)
-			if c := n.chunks[ci]; len(c.b) > keep {
-				if n.streamers.Load() > 0 || keep < cap(c.b)/4 {
+			if c := n.chunks[ci]; len(c) > keep {
+				if n.streamers.Load() > 0 || keep < cap(c)/4 {
 					// Copy: the old memory may still be sent by a
 					// WriteTo, or is mostly unused.
-					n.chunks[ci] = chunk{b: slices.Clone(c.b[:keep])}
+					n.chunks[ci] = slices.Clone(c[:keep])
 					dropped = append(dropped, c)
 				} else {
-					n.chunks[ci].b = c.b[:keep]
+					n.chunks[ci] = c[:keep]
 				}
 			}
 		}
@@ -302,11 +294,11 @@ func (n *node) compactTail(fs *Fs) {
 	if ci >= len(n.chunks) {
 		return
 	}
-	if c := n.chunks[ci]; cap(c.b) > 1024 && len(c.b) < cap(c.b)/2 {
-		if len(c.b) == 0 {
-			n.chunks[ci] = chunk{}
+	if c := n.chunks[ci]; cap(c) > 1024 && len(c) < cap(c)/2 {
+		if len(c) == 0 {
+			n.chunks[ci] = nil
 		} else {
-			n.chunks[ci] = chunk{b: slices.Clone(c.b)}
+			n.chunks[ci] = slices.Clone(c)
 		}
 		n.release(fs, 0, c)
 	}
