@@ -38,7 +38,7 @@ func (s *session) handlePORT(cmd *pendingCmd) bool {
 	if !s.srv.cfg.AllowForeignDataAddress {
 		clientIP, _, _ := net.SplitHostPort(s.raw.RemoteAddr().String())
 		if !net.ParseIP(clientIP).Equal(target.IP) {
-			s.log.Warn("refused a data address other than the client's", "target", target.String(), "client", clientIP)
+			s.logger().Warn("refused a data address other than the client's", "target", target.String(), "client", clientIP)
 			s.finalReply(cmd, newReply(501, "Your request does not meet the configured security requirements"))
 			return true
 		}
@@ -117,7 +117,7 @@ func (s *session) relayActive(up net.Conn, p *activeProxy, tr *transfer) {
 	d := net.Dialer{Timeout: s.srv.cfg.DataTimeout}
 	raw, err := d.Dial("tcp", p.target)
 	if err != nil {
-		s.log.Debug("active data connection failed", "target", p.target, "err", err)
+		s.debugf("active data connection failed", "target", p.target, "err", err)
 		if tr != nil {
 			tr.noConn.Store(true)
 		}

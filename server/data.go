@@ -244,7 +244,7 @@ func (s *session) discardUpload(tr *transfer) {
 		err = s.srv.fs.Remove(p)
 	}
 	if err != nil {
-		s.log.Warn("could not discard partial upload", "path", p, "err", err)
+		s.logger().Warn("could not discard partial upload", "path", p, "err", err)
 	}
 }
 

@@ -168,7 +168,10 @@ func (s *Server) ftpSettings() (*ftpserver.Settings, error) {
 // was refused or is being prepared on a goroutine of its own (see
 // controlListener).
 func (s *Server) startSession(conn net.Conn) *upstreamConn {
-	ip := hostOf(conn.RemoteAddr())
+	var ip string // counted only when limited
+	if s.cfg.MaxConnectionsPerIP > 0 {
+		ip = hostOf(conn.RemoteAddr())
+	}
 	s.mu.Lock()
 	full := len(s.sessions) >= s.cfg.MaxConnections
 	if n := s.cfg.MaxConnectionsPerIP; n > 0 && s.perIP[ip] >= n {
@@ -204,13 +207,14 @@ func (s *Server) startSession(conn net.Conn) *upstreamConn {
 	}
 	sess.rt = s.rt.NewSession()
 	sess.number = sess.rt.Number()
-	sess.log = s.cfg.Logger.With("session", sess.number, "client", conn.RemoteAddr().String())
 	if s.cfg.TLS == TLSImplicit {
 		sess.protP = true
 	}
 	s.sessions[sess] = struct{}{}
-	s.perIP[ip]++
-	sess.ip = ip
+	if ip != "" {
+		s.perIP[ip]++
+		sess.ip = ip
+	}
 	s.wg.Add(1) // until sess.finish
 	s.upstreams.Add(1)
 	s.mu.Unlock()
@@ -247,8 +251,10 @@ func (s *Server) sessionEnded(sess *session) {
 	s.mu.Lock()
 	if _, ok := s.sessions[sess]; ok {
 		delete(s.sessions, sess)
-		if s.perIP[sess.ip]--; s.perIP[sess.ip] <= 0 {
-			delete(s.perIP, sess.ip)
+		if sess.ip != "" { // counted
+			if s.perIP[sess.ip]--; s.perIP[sess.ip] <= 0 {
+				delete(s.perIP, sess.ip)
+			}
 		}
 	}
 	s.mu.Unlock()

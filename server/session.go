@@ -45,7 +45,7 @@ type pendingCmd struct {
 // reply still owed) comes from Read waiting while a reply is owed.
 type session struct {
 	srv    *Server
-	log    *slog.Logger
+	log    atomic.Pointer[slog.Logger] // made at first use, see logger
 	number int
 	ip     string // the client's address, for the per-address limit
 	rt     *scenario.Session
@@ -285,7 +285,7 @@ func (s *session) upstreamWrite(b []byte) (int, error) {
 	rs, err := s.parser.feed(b, buf[:0])
 	s.pmu.Unlock()
 	if err != nil {
-		s.log.Debug("malformed reply from the FTP server", "err", err)
+		s.debugf("malformed reply from the FTP server", "err", err)
 	}
 	for _, r := range rs {
 		if !s.gateReply(r) {
@@ -307,7 +307,9 @@ func (s *session) upstreamWrite(b []byte) (int, error) {
 func (s *session) upstreamClosed() {
 	s.state.Lock()
 	s.upClosed = true
-	hold := s.stalled && !s.ended && !s.clientGone
+	// (a server closing stops the session first: nothing to hold then,
+	// and its upstreamRead may still be reading the client)
+	hold := s.stalled && !s.ended && !s.clientGone && !s.isDone()
 	s.state.Unlock()
 	s.wake()
 	if hold {
@@ -370,7 +372,7 @@ func (s *session) handleLine(l clientLine) bool {
 		if verb == "PASS" {
 			shown = "****"
 		}
-		s.log.Debug("command", "verb", verb, "arg", shown)
+		s.debugf("command", "verb", verb, "arg", shown)
 	}
 	cmd := &pendingCmd{verb: verb, arg: arg, entry: e}
 	authTLS := verb == "AUTH" && s.srv.cfg.TLS != TLSNone
@@ -404,7 +406,7 @@ func lastCode(e *Entry) int {
 func (s *session) fire(e *Entry, d scenario.Decision) {
 	label := d.Rule.Label()
 	s.srv.journal.update(func() { e.Rule = label })
-	s.log.Debug("rule fired", "rule", label, "fire", d.Fire)
+	s.debugf("rule fired", "rule", label, "fire", d.Fire)
 }
 
 // runStep carries out one scripted step for cmd; connect is true for the
@@ -456,7 +458,7 @@ func (s *session) applyThen(t scenario.Then) bool {
 		return false
 	case scenario.ThenStall:
 		s.stalled = true
-		s.log.Debug("stalled by scenario")
+		s.debugf("stalled by scenario")
 	}
 	return true
 }
@@ -630,7 +632,7 @@ func (s *session) startTLS(cfg *tls.Config, protP bool) bool {
 	tc := tls.Server(&bufferedConn{Conn: s.raw, r: s.in}, cfg)
 	_ = s.raw.SetDeadline(time.Now().Add(s.srv.cfg.DataTimeout))
 	if err := tc.Handshake(); err != nil {
-		s.log.Debug("TLS handshake failed", "err", err)
+		s.debugf("TLS handshake failed", "err", err)
 		return false
 	}
 	_ = s.raw.SetDeadline(time.Time{})
@@ -789,13 +791,13 @@ func (s *session) completeEntry(e *Entry) {
 func (s *session) send(r reply) {
 	b := r.wire()
 	if s.debug() {
-		s.log.Debug("reply", "text", string(bytes.TrimRight(b, "\r\n")))
+		s.debugf("reply", "text", string(bytes.TrimRight(b, "\r\n")))
 	}
 	s.wmu.Lock()
 	_, err := s.conn.Write(b)
 	s.wmu.Unlock()
 	if err != nil {
-		s.log.Debug("client write failed", "err", err)
+		s.debugf("client write failed", "err", err)
 	}
 }
 
@@ -819,6 +821,26 @@ func (s *session) sleep(d time.Duration) bool {
 		return false
 	case <-s.srv.closed:
 		return false
+	}
+}
+
+// logger is the session's logger, made when first needed: most sessions
+// never log, and a logger with attributes costs a few allocations.
+func (s *session) logger() *slog.Logger {
+	if l := s.log.Load(); l != nil {
+		return l
+	}
+	l := s.srv.cfg.Logger.With("session", s.number, "client", s.raw.RemoteAddr().String())
+	if !s.log.CompareAndSwap(nil, l) {
+		return s.log.Load()
+	}
+	return l
+}
+
+// debugf logs at debug level, when that is on.
+func (s *session) debugf(msg string, args ...any) {
+	if s.debug() {
+		s.logger().Debug(msg, args...)
 	}
 }
 
@@ -898,13 +920,13 @@ func parsePassivePort(r reply) (int, bool) {
 func (s *session) implicitTLS() bool {
 	cfg, err := s.srv.tls.get()
 	if err != nil {
-		s.log.Warn("implicit TLS unavailable", "err", err)
+		s.logger().Warn("implicit TLS unavailable", "err", err)
 		return false
 	}
 	tc := tls.Server(s.raw, cfg)
 	_ = s.raw.SetDeadline(time.Now().Add(s.srv.cfg.DataTimeout))
 	if err := tc.Handshake(); err != nil {
-		s.log.Debug("TLS handshake failed", "err", err)
+		s.debugf("TLS handshake failed", "err", err)
 		return false
 	}
 	_ = s.raw.SetDeadline(time.Time{})
