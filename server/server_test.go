@@ -464,6 +464,42 @@ func TestIdleTimeout(t *testing.T) {
 	}
 }
 
+// TestIdleTimeoutOverTLS checks the idle timeout still runs once the
+// control connection is TLS (its handshake sets deadlines of its own).
+func TestIdleTimeoutOverTLS(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		mode     server.TLSMode
+		explicit bool
+	}{
+		{"explicit", server.TLSExplicit, true},
+		{"implicit", server.TLSImplicit, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) {
+				cfg.TLS = tc.mode
+				cfg.IdleTimeout = 300 * time.Millisecond
+			}))
+			c := dialTLS(t, srv.Addr(), tc.explicit, srv)
+			if err := c.Login("u", "p"); err != nil {
+				t.Fatal(err)
+			}
+			// the server ends the idle session (a bounded wait, well under the
+			// dial helper's 10 s watchdog, which would end it too)
+			for deadline := time.Now().Add(5 * time.Second); srv.Sessions() > 0; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("the idle session was not ended")
+				}
+			}
+			if err := c.NoOp(); err == nil {
+				t.Fatal("NOOP succeeded after the idle timeout")
+			}
+		})
+	}
+}
+
 func TestWaitCommandAndJournal(t *testing.T) {
 	t.Parallel()
 	srv := ftptest.New(t)

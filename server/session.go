@@ -224,6 +224,12 @@ func (s *session) nextLine() (clientLine, bool) {
 	}
 }
 
+// armIdle starts the idle timeout's clock again (after a TLS handshake,
+// which sets deadlines of its own).
+func (s *session) armIdle() {
+	_ = s.raw.SetReadDeadline(time.Now().Add(s.idleTimeout()))
+}
+
 // waitReply lets the state go until a reply was handled, the session ends,
 // or limit (if set) passes; false when the session ended or limit passed.
 func (s *session) waitReply(limit time.Time) bool {
@@ -636,6 +642,7 @@ func (s *session) startTLS(cfg *tls.Config, protP bool) bool {
 		return false
 	}
 	_ = s.raw.SetDeadline(time.Time{})
+	s.armIdle()
 	s.wmu.Lock()
 	s.conn = tc
 	s.wmu.Unlock()
@@ -930,6 +937,7 @@ func (s *session) implicitTLS() bool {
 		return false
 	}
 	_ = s.raw.SetDeadline(time.Time{})
+	s.armIdle()
 	s.conn = tc
 	s.tlsControl = true
 	s.in = newLineReader(tc, s.srv.cfg.MaxLineLength+2)
