@@ -3,10 +3,12 @@
 //
 // The engine reads each command from the client, asks the scenario
 // (package scenario) whether a rule fires, and either answers itself or
-// hands the command to ftpserverlib over an in-memory pipe, relaying or
-// rewriting its replies. Data-channel faults reach the second connection
-// through ftpserverlib's passive-listener wrapper, a proxy on the
-// active-mode path, and a wrapper around the filesystem.
+// hands the command to ftpserverlib, relaying or rewriting its replies. It
+// does so inside the control connection ftpserverlib reads and writes
+// (see upstreamConn), on ftpserverlib's goroutines. Data-channel faults
+// reach the second connection through ftpserverlib's passive-listener
+// wrapper, a proxy on the active-mode path, and a wrapper around the
+// filesystem.
 package server
 
 import (

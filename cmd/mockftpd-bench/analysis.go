@@ -2,13 +2,30 @@ package main
 
 // analysis is the part of the report that explains the figures; it is
 // kept with the tool so that the report is regenerated whole. It states
-// causes (from the profiles at the end of the report and the code), not
-// numbers: the numbers are the tables above.
+// causes (from the profiles at the end of the report, the code, and the
+// separate measurements it names), not this run's numbers: those are the
+// tables above.
 const analysis = "## Analysis\n\n" +
 	"Reading the tables: the machine has 2 shared cores and the client runs in the same\n" +
 	"process as the servers it measures, so every figure is CPU-bound on both sides;\n" +
-	"run-to-run spread is 10-15 % (more for the session bursts). Only the ratios of one\n" +
-	"run are compared.\n\n" +
+	"run-to-run spread is 10-15 % (more for the session bursts and the 1 KiB rates, see\n" +
+	"TIME_WAIT below). Only the ratios of one run are compared.\n\n" +
+
+	"### How the engine costs almost nothing per command\n\n" +
+	"The engine has no goroutine of its own. The `net.Conn` that ftpserverlib reads and\n" +
+	"writes for a session is the engine (`server/pipe.go`, `upstreamConn`): when\n" +
+	"ftpserverlib reads its next command, `(*session).upstreamRead` reads the client's next\n" +
+	"line, asks the scenario, answers a scripted command itself and returns the lines to\n" +
+	"pass on; when ftpserverlib writes a reply, `(*session).upstreamWrite` relays (or\n" +
+	"rewrites) it to the client before returning. FTP's ordering rules hold because that\n" +
+	"Read waits while ftpserverlib still owes a reply (a transfer's, which ftpserverlib\n" +
+	"answers from a goroutine of its own). A command therefore takes the same goroutine\n" +
+	"path as in bare ftpserverlib; what the engine adds is the rule lookup (`scenario`'s\n" +
+	"index by verb and exact argument), the journal entry, and parsing the reply\n" +
+	"(about 7 small allocations per command). New connections are accepted by\n" +
+	"ftpserverlib's own `Accept` call on the engine's listener (`controlListener`), which\n" +
+	"starts the engine's session in place; only a session that must wait first (an\n" +
+	"implicit TLS handshake, a scripted greeting with a delay) is prepared on a goroutine.\n\n" +
 
 	"### STOR/RETR 256 MiB (memfs is the default filesystem)\n\n" +
 	"`server/memfs_default.go` makes `memfs.New()` the default. The profiles of\n" +
@@ -21,56 +38,41 @@ const analysis = "## Analysis\n\n" +
 	"- RETR: ftpserverlib `io.Copy(conn, file)` → `(*memfs.File).WriteTo` →\n" +
 	"  `(*server.faultConn).Write` with whole 1 MiB chunks (reads are not wrapped: `sessionFs`\n" +
 	"  returns the memfs file itself for O_RDONLY).\n\n" +
-	"About 93 % of the CPU of both is the kernel's copy (`Syscall6`). What remains between\n" +
-	"STOR and the limit is memory bandwidth: the limit reads every byte into the same\n" +
-	"cache-resident 1 MiB buffer and drops it, while a server that keeps the file writes\n" +
-	"256 MiB of DRAM (fresh chunks, or recycled ones after a delete). RETR sends from 256 MiB\n" +
-	"of DRAM against the limit's cache-resident buffer. MemMapFs's STOR (the baseline) grows\n" +
-	"one slice by copying and peaks at 3-4× the file.\n\n" +
+	"About 93 % of the CPU of both is the kernel's copy (`Syscall6`). The limit reads every\n" +
+	"byte into one cache-resident 1 MiB buffer and drops it; a server that keeps the file\n" +
+	"must write 256 MiB of memory, and in this run that memory is fresh each time: the\n" +
+	"targets are interleaved, so more than memfs's 250 ms release delay passes between two\n" +
+	"mockftpd uploads, and memfs gives freed chunks back to the operating system (which the\n" +
+	"memory-after-delete target requires). Fresh anonymous memory is expensive on this\n" +
+	"machine, a Firecracker VM whose balloon driver reports free 2 MiB blocks to the host\n" +
+	"(`page_reporting_order=9`): measured separately, filling fresh memory runs at about\n" +
+	"1,800-2,000 MiB/s with 4 KiB pages and about 950 MiB/s with transparent huge pages,\n" +
+	"22-51 % of the STOR samples in `perf` being the kernel zeroing pages. An allocator off\n" +
+	"the Go heap with\n" +
+	"`MADV_HUGEPAGE` and reference-counted blocks was built and measured: it doubled the\n" +
+	"upload speed into recently freed memory but left this figure unchanged (median 0.62×\n" +
+	"before and after over 6 runs each), so it was reverted (commit fa66d53) rather than\n" +
+	"carry its crash risk. What would reach 0.75×: memory the host does not have to supply\n" +
+	"again (bare metal, or a VM without free page reporting), or keeping freed chunks for\n" +
+	"longer than the targets' interleaving (trading against the memory-after-delete\n" +
+	"target). RETR sends from 256 MiB of memory against the limit's cache-resident buffer;\n" +
+	"MemMapFs's STOR (the baseline) grows one slice by copying and peaks at 3-4× the file.\n\n" +
 
 	"### Memory\n\n" +
 	"memfs stores a file in 1 MiB chunks (peak ≈ file size), drops the chunks on delete and,\n" +
 	"after 250 ms without activity, returns the memory to the OS, so the resident size goes\n" +
 	"back to idle; MemMapFs leaves the garbage resident.\n\n" +
-	"Per held session mockftpd costs more than bare ftpserverlib because each session has,\n" +
-	"besides ftpserverlib's own goroutine and 4 KiB reader and writer: three engine goroutines\n" +
-	"(session loop, client line reader, upstream reply reader; a stack each), a 4 KiB client\n" +
-	"line reader (the 4,096-byte line limit needs it), the buffered `lines` and `replies`\n" +
-	"channels (8 and 4 entries, made in `server/server.go`), a per-session `slog` logger with\n" +
-	"attributes, the scenario session and four journal entries (connect, USER, PASS, TYPE).\n" +
-	"Reaching 1.2× the baseline needs fewer goroutines per session (see the round trip\n" +
-	"below: the same change) and the client line reader's buffer made on the first command\n" +
-	"rather than at connect.\n\n" +
-
-	"### NOOP round trip\n\n" +
-	"Bare ftpserverlib handles a command on the goroutine that read it. mockftpd's engine\n" +
-	"hands every command across goroutines: client line reader → session loop (channel) →\n" +
-	"ftpserverlib (control pipe) → upstream reply reader (control pipe) → session loop\n" +
-	"(channel) → client. The NOOP profiles show the difference is scheduling\n" +
-	"(`runtime.findRunnable`, `runtime.schedule`, futex wake-ups) and the garbage of the\n" +
-	"per-command journal entry and reply strings, not ftpserverlib: ftpserverlib's own cost\n" +
-	"per command (`handleCommand`, `writeMessage`, which runs a `bufio.Scanner` per reply) is the\n" +
-	"same in both profiles. This branch replaced `net.Pipe` (whose Write waits until the\n" +
-	"reader has copied, two hand-offs per write, and whose `SetDeadline`, called by\n" +
-	"ftpserverlib before every command, allocates a timer) with a buffered control pipe\n" +
-	"(`server/pipe.go`), and made journal notifications free when nobody waits. What\n" +
-	"would bring the round trip to ≤ 1.10× the baseline is removing the hand-offs: run the\n" +
-	"session loop's decision in the goroutine that reads the client (no line-reader\n" +
-	"goroutine), and read ftpserverlib's reply synchronously in that goroutine while no\n" +
-	"transfer is pending (no reply-reader goroutine outside transfers). That is a\n" +
-	"restructuring of `server/session.go`'s `run` loop together with `gateReply`\n" +
-	"(`server/data.go`), which can block on the active-mode relay and so must keep a\n" +
-	"goroutine of its own during transfers.\n\n" +
+	"A held session costs ftpserverlib's own (its goroutine, 4 KiB reader and writer) plus\n" +
+	"the engine's session state, a 256-byte client line buffer that grows only for long\n" +
+	"lines, the scenario session and its journal entries; its logger is made only when it\n" +
+	"logs.\n\n" +
 
 	"### 10,000 rules\n\n" +
-	"Rules that name other verbs cost nothing: `scenario` indexes rules by verb. Rules that\n" +
-	"name the command's own verb are each checked (`(*scenario.Session).Match` walks the\n" +
-	"verb's candidate list under the runtime's mutex and runs each rule's argument matcher),\n" +
-	"so 770 NOOP rules with other arguments cost tens of microseconds per NOOP. The fix is in\n" +
-	"`scenario/match.go`: in `compile`, index the rules whose argument is exact\n" +
-	"(`argMatcher.hasExact`) per verb in a `map[arg][]*crule`, and have `Match` merge, by rule\n" +
-	"position, the rules for the request's exact argument with the verb's glob/regex/any-argument\n" +
-	"rules; first-match order and nth/times counting stay as they are.\n\n" +
+	"`scenario` indexes rules by verb and, within a verb, by exact argument\n" +
+	"(`scenario/match.go`, `compile`/`candidates`), so a command is checked only against the\n" +
+	"rules that could match it: those for its verb (or any verb) whose argument is a glob, a\n" +
+	"regex or absent, and those whose exact argument is the command's. First-match order\n" +
+	"and nth/times counting are those of a linear scan (a randomized test compares the two).\n\n" +
 
 	"### LIST, NLST, MLSD of 1,000 files\n\n" +
 	"ftpserverlib writes each entry of a listing with its own `fmt.Fprintf` on the data\n" +
@@ -82,26 +84,49 @@ const analysis = "## Analysis\n\n" +
 	"writes; in active mode the engine's relay already copies in large writes.\n\n" +
 
 	"### 1 KiB STOR and RETR per second\n\n" +
-	"A 1 KiB transfer is almost all fixed cost: EPSV (ftpserverlib makes a new listener on\n" +
-	"all interfaces: socket, bind, listen), the client's connect and the server's accept,\n" +
-	"the command and its 150, the data, two closes, and the 226: three control round trips,\n" +
-	"one connection set-up and tear-down, and about 15 system calls on each side. The\n" +
-	"profiles of `BenchmarkSmallStor` show system calls at over 60 % of the CPU for both\n" +
-	"servers (dial, listen, accept, close, the control writes), `TransferClose` and the\n" +
-	"reply formatting next. The limit, which does nothing but those system calls, is itself\n" +
-	"at most about 1.5-1.7× the baseline's rate on this machine (its ×baseline is the\n" +
-	"inverse of the ×limit column's ratio to mockftpd's); so 1.5× the baseline cannot\n" +
-	"be reached by mockftpd (which adds the engine's relay for three replies) without\n" +
-	"changing the protocol work itself. What would get closest, without forking\n" +
-	"ftpserverlib: the round-trip change above (three relayed replies per transfer), and\n" +
-	"ftpserverlib's `PassiveTransferPortMultiplexing` setting with a port range, which\n" +
-	"reuses listeners across transfers instead of making one per EPSV.\n\n" +
+	"A 1 KiB transfer is almost all fixed cost, and ftpserverlib does that work. Read in\n" +
+	"ftpserverlib v0.32.3 and measured separately (`strace -f -c` over 2,000 transfers of\n" +
+	"the server process alone, CPU profiles of the baseline):\n\n" +
+	"- Each EPSV makes a new listener (`transfer_pasv.go`: `ListenTCP` on `:0`, then\n" +
+	"  socket, bind, listen, setsockopt, getsockname, epoll registration) and each transfer\n" +
+	"  closes it: the same system calls as the limit, which also listens per EPSV.\n" +
+	"- Each transfer command runs on a new goroutine (`client_handler.go`, `TransferRelated`\n" +
+	"  commands), which wakes an idle thread: 2.35 futex calls per transfer against the\n" +
+	"  limit's 0.6-0.8.\n" +
+	"- Each reply (229, 150, 226) is split with a new `bufio.Scanner` (`getMessageLines`,\n" +
+	"  a 4 KiB buffer each) and written with `fmt.Fprintf` and a flush.\n" +
+	"- Server CPU per transfer in a quiet network namespace: baseline 220-250 µs (user\n" +
+	"  105-146), limit 150-160 µs (user 30-55); the baseline's profile: system calls 37 %,\n" +
+	"  scheduler 19 %, GC 18 %, `writeMessage` 17 %, `ListenTCP` 9 %, closing the listener and\n" +
+	"  the connection 9 %.\n\n" +
+	"So the limit itself is only about 1.3-1.6× the baseline's rate, and mockftpd, which\n" +
+	"lets ftpserverlib do the transfer and adds its own bookkeeping (the journal's transfer\n" +
+	"record, fault wrappers that pass bytes through), sits at about the baseline: its\n" +
+	"`memfs` files have `ReadFrom`/`WriteTo`, which spares the 32 KiB copy buffer MemMapFs\n" +
+	"costs the baseline, and that pays for the engine. 1.5× the baseline cannot be reached\n" +
+	"while ftpserverlib performs the transfer. What would: (1) ftpserverlib writing replies\n" +
+	"without a `Scanner` per reply and running transfers without a goroutine each (an\n" +
+	"upstream change); (2) persistent passive listeners instead of one per EPSV\n" +
+	"(ftpserverlib's `PassiveTransferPortMultiplexing` with a cheap port getter, or a pool\n" +
+	"behind `WrapPassiveListener`), about 20-30 µs per transfer, at the cost of ports\n" +
+	"shared between sessions, which would break the engine's port-to-session binding that\n" +
+	"data faults rely on; (3) the engine serving EPSV, STOR and RETR itself, which would\n" +
+	"make it a second FTP implementation beside ftpserverlib.\n\n" +
+	"TIME_WAIT: the server closes a RETR's data connection first, so its passive port stays\n" +
+	"in TIME_WAIT for 60 s. After a few thousand downloads in a minute (this report makes\n" +
+	"about 8,000, plus the session bursts), the kernel's search for a free port in\n" +
+	"`bind(0)`, which every EPSV's new listener goes through, takes most of the server's CPU\n" +
+	"(`perf`: `inet_csk_bind_conflict` and `inet_bind_conflict` at 65-75 %), for every\n" +
+	"server on the host at once. The three targets are interleaved, so their ratio stays\n" +
+	"meaningful, but the absolute 1 KiB rates of a full run are lower than those of a run\n" +
+	"of that section alone (`-only small`).\n\n" +
 
 	"### Sessions opened at once\n\n" +
 	"Each session is a TCP connect, login, two transfers and QUIT; bursts of 200 and 500 are\n" +
 	"dominated by the kernel's connection handling and by the two cores being shared between\n" +
 	"the burst's 200-500 client goroutines and the servers. No burst had an error. The\n" +
-	"engine's cost per session is its extra goroutines and hand-offs (see above).\n\n" +
+	"engine adds no goroutine and no hand-off per session; what it adds is the session's\n" +
+	"state, the journal entries and the transfer bookkeeping above.\n\n" +
 
 	"### Start-up\n\n" +
 	"Embedded start-to-ready is the `server.Start` call (scenario validation and compile,\n" +
