@@ -870,8 +870,11 @@ func isDisabled(set scenario.Settings, verb string) bool {
 func (s *session) stop() {
 	s.doneOnce.Do(func() {
 		close(s.done)
-		_ = s.conn.Close()
-		_ = s.raw.Close()
+		_ = s.raw.Close() // first: it ends a write blocked on a client that does not read
+		s.wmu.Lock()
+		c := s.conn // changed under wmu by a TLS upgrade
+		s.wmu.Unlock()
+		_ = c.Close()
 	})
 }
 
@@ -938,7 +941,9 @@ func (s *session) implicitTLS() bool {
 	}
 	_ = s.raw.SetDeadline(time.Time{})
 	s.armIdle()
+	s.wmu.Lock()
 	s.conn = tc
+	s.wmu.Unlock()
 	s.tlsControl = true
 	s.in = newLineReader(tc, s.srv.cfg.MaxLineLength+2)
 	return true
