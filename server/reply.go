@@ -36,15 +36,13 @@ func (r reply) text() string {
 }
 
 // wire returns the bytes sent to the client for r.
-func (r reply) wire() []byte {
+func (r reply) wire() []byte { return r.appendWire(nil) }
+
+// appendWire appends the bytes sent to the client for r to b.
+func (r reply) appendWire(b []byte) []byte {
 	if r.raw != nil {
-		return r.raw
+		return append(b, r.raw...)
 	}
-	n := 0
-	for _, l := range r.lines {
-		n += len(l) + 2
-	}
-	b := make([]byte, 0, n)
 	for _, l := range r.lines {
 		b = append(b, l...)
 		b = append(b, '\r', '\n')

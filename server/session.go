@@ -50,9 +50,10 @@ type session struct {
 	ip     string // the client's address, for the per-address limit
 	rt     *scenario.Session
 
-	raw  net.Conn // the client's TCP connection
-	conn net.Conn // raw, or TLS over raw
-	wmu  sync.Mutex
+	raw  net.Conn    // the client's TCP connection
+	conn net.Conn    // raw, or TLS over raw
+	wmu  sync.Mutex  // guards conn's writes, wbuf and a TLS upgrade's change of conn
+	wbuf []byte      // the reply being written
 	in   *lineReader // the client's lines; read only inside upstreamRead
 
 	// state is held while a command or a reply is handled; it guards
@@ -796,12 +797,15 @@ func (s *session) completeEntry(e *Entry) {
 
 // send writes one reply to the client.
 func (s *session) send(r reply) {
-	b := r.wire()
-	if s.debug() {
-		s.debugf("reply", "text", string(bytes.TrimRight(b, "\r\n")))
-	}
 	s.wmu.Lock()
-	_, err := s.conn.Write(b)
+	s.wbuf = r.appendWire(s.wbuf[:0])
+	if s.debug() {
+		s.debugf("reply", "text", string(bytes.TrimRight(s.wbuf, "\r\n")))
+	}
+	_, err := s.conn.Write(s.wbuf)
+	if cap(s.wbuf) > 4096 {
+		s.wbuf = nil // a long reply's buffer is not kept by an idle session
+	}
 	s.wmu.Unlock()
 	if err != nil {
 		s.debugf("client write failed", "err", err)
