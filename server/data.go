@@ -212,7 +212,7 @@ func (s *session) endTransfer(tr *transfer, final reply) (r reply, send, ok bool
 	s.mu.Unlock()
 	end := tr.outcome(final)
 	f := tr.fault
-	if f != nil && f.KeepPartial != nil && !*f.KeepPartial && (tr.cut.Load() || end == endRefused) {
+	if f != nil && f.KeepPartial != nil && !*f.KeepPartial && (tr.wasCut() || end == endRefused) {
 		s.discardUpload(tr)
 	}
 	info := &TransferInfo{Mode: tr.mode, TLS: tr.tls, BytesIn: tr.bytesIn.Load(), BytesOut: tr.bytesOut.Load(), End: end}
@@ -254,6 +254,8 @@ func (tr *transfer) outcome(final reply) string {
 		return v
 	}
 	switch {
+	case tr.wasCut():
+		return faultEnding(tr.fault.End)
 	case tr.aborted.Load():
 		return endAborted
 	case tr.noConn.Load():
@@ -268,6 +270,30 @@ func (tr *transfer) outcome(final reply) string {
 		return endAborted
 	}
 	return endFailed
+}
+
+// wasCut reports whether a fault cut the transfer: it did so, or the
+// client's ABOR came after a download moved all the bytes its fault lets
+// through, so the cut (or stall) came first even if the goroutine carrying
+// it out has not got there yet. (An upload is cut only when a byte beyond
+// them arrives, see faultConn.Read.)
+func (tr *transfer) wasCut() bool {
+	if tr.cut.Load() {
+		return true
+	}
+	f := tr.fault
+	return tr.aborted.Load() && f != nil && f.After > 0 && !tr.upload && tr.bytesOut.Load() >= f.After
+}
+
+// faultEnding is how a fault that cuts a transfer ends it in the journal.
+func faultEnding(e scenario.DataEnd) string {
+	switch e {
+	case scenario.EndReset:
+		return endReset
+	case scenario.EndStall:
+		return endStalled
+	}
+	return endCut
 }
 
 // finalReply is the reply the client gets. The real server cannot know what
@@ -291,7 +317,7 @@ func (tr *transfer) finalReply(final reply, end string) (reply, bool) {
 	switch {
 	case end == endRefused:
 		return scripted(425)
-	case tr.cut.Load():
+	case tr.wasCut():
 		return scripted(426)
 	case tr.noConn.Load():
 		return newReply(425, ""), true

@@ -809,3 +809,39 @@ func TestBadScenarioDoesNotStart(t *testing.T) {
 		t.Fatal("a server started on an invalid scenario")
 	}
 }
+
+// TestClientLeavesDuringStalledTransfer: a client sends a command while a
+// transfer is stalled (the command must wait for the transfer's reply), then
+// goes away. The session must end within the data timeout, not live on
+// until the server closes.
+func TestClientLeavesDuringStalledTransfer(t *testing.T) {
+	t.Parallel()
+	srv := withYAML(t, `
+version: 1
+files: [{path: /big.bin, size: 10MiB}]
+rules:
+  - when: {command: RETR}
+    data: {after: 1000, end: stall}
+`, ftptest.WithConfig(func(cfg *server.Config) { cfg.DataTimeout = 500 * time.Millisecond }))
+	c := rawDial(t, srv.Addr())
+	c.Login("u", "p")
+	c.Cmd(200, "TYPE I")
+	dc, err := deadlineDial("tcp", pasvAddr(t, c.Cmd(227, "PASV")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Send("RETR /big.bin")
+	c.Expect(150)
+	c.Send("PWD") // waits behind the stalled transfer
+	if _, err := srv.WaitCommand("RETR", "", 0); err == nil {
+		t.Fatal("the stalled RETR has a final reply")
+	}
+	_ = dc.Close()
+	_ = c.Conn.Close()
+	// a bounded wait for the session to end (not a speed check)
+	for deadline := time.Now().Add(8 * time.Second); srv.Sessions() > 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the session outlived its departed client")
+		}
+	}
+}

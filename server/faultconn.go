@@ -141,21 +141,19 @@ func (c *faultConn) wait(d time.Duration) error {
 // cutNow ends the transfer the way the fault says.
 func (c *faultConn) cutNow() error {
 	c.tr.cut.Store(true)
+	c.tr.setEnding(faultEnding(c.f.End))
 	switch c.f.End {
 	case scenario.EndReset:
-		c.tr.setEnding(endReset)
 		// what was written reaches the client before the RST, which would drop it
 		waitSent(c.raw, time.Second)
 		resetConn(c.raw)
 	case scenario.EndStall:
-		c.tr.setEnding(endStalled)
 		select {
 		case <-c.closed:
 		case <-c.tr.done:
 		case <-c.tr.sess.done:
 		}
 	default:
-		c.tr.setEnding(endCut)
 		_ = c.raw.Close()
 	}
 	return errCut

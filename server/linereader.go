@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 )
 
 // clientLine is one command line read from the client, or the reason
@@ -86,6 +87,35 @@ func (lr *lineReader) readLine() clientLine {
 			lr.deferred = err // after the lines already read
 		}
 	}
+}
+
+// fill reads more of the client's bytes into the buffer, consuming no
+// line, until the buffer is full (nil) or reading fails. A failure other
+// than a timeout is also kept for readLine, after the lines before it.
+func (lr *lineReader) fill() error {
+	for lr.deferred == nil {
+		if lr.r > 0 {
+			lr.w = copy(lr.buf, lr.buf[lr.r:lr.w])
+			lr.r = 0
+		}
+		if lr.w == len(lr.buf) {
+			if len(lr.buf) >= lr.max {
+				return nil // nothing more to hold until lines are read
+			}
+			grown := make([]byte, min(2*len(lr.buf), lr.max))
+			copy(grown, lr.buf[:lr.w])
+			lr.buf = grown
+		}
+		n, err := lr.rd.Read(lr.buf[lr.w:])
+		lr.w += n
+		if err != nil {
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				lr.deferred = err
+			}
+			return err
+		}
+	}
+	return lr.deferred
 }
 
 // Read reads what is buffered first, then from the connection: the TLS

@@ -170,7 +170,7 @@ func (s *session) upstreamRead(b []byte) (int, error) {
 		// ABOR, STAT and QUIT during a transfer, which it handles at once.
 		for len(s.pending) > 0 && !s.ended && !s.closing.Load() &&
 			!(len(s.pending) == 1 && s.pending[0].transfer != nil && isSpecial(l.text)) {
-			if !s.waitReply(time.Time{}) {
+			if !s.waitReplyWatching() {
 				s.end()
 			}
 		}
@@ -249,6 +249,47 @@ func (s *session) waitReply(limit time.Time) bool {
 	case <-timeout:
 	}
 	return false
+}
+
+// waitReplyWatching is waitReply for a client line that must wait for a
+// reply still owed (a command sent during a transfer): meanwhile a
+// goroutine reads on into the line reader's buffer, so that a client that
+// goes away is noticed. Its commands are then finished like those of any
+// departed client, for at most the data timeout.
+func (s *session) waitReplyWatching() bool {
+	if s.clientGone {
+		return s.waitReply(s.goneAt.Add(s.srv.cfg.DataTimeout))
+	}
+	gone := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		if err := s.in.fill(); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			close(gone)
+		}
+	}()
+	s.state.Unlock()
+	ok, left := false, false
+	select {
+	case <-s.kick:
+		ok = true
+	case <-s.done:
+	case <-gone:
+		left = true
+	}
+	_ = s.raw.SetReadDeadline(time.Now()) // stop the watcher; nothing read is lost
+	<-watched
+	s.state.Lock()
+	s.armIdle() // the client waited for a reply: it was not idle
+	if s.closing.Load() {
+		_ = s.raw.SetReadDeadline(time.Now()) // keep the shutdown's wake-up
+	}
+	if left {
+		s.clientGone = true
+		s.goneAt = time.Now()
+		return true // upstreamRead waits on, bounded by the data timeout
+	}
+	return ok
 }
 
 func (s *session) isDone() bool {
