@@ -21,7 +21,7 @@ const maxDiscard = 1 << 20
 
 // firstLineBuffer is the line reader's starting buffer: most command lines
 // fit, and an idle session (there may be thousands) holds no more.
-const firstLineBuffer = 256
+const firstLineBuffer = 128
 
 var errLineTooLong = errors.New("command line longer than the discard limit")
 
@@ -38,8 +38,8 @@ type lineReader struct {
 	deferred error
 }
 
-func newLineReader(rd io.Reader, max int) *lineReader {
-	return &lineReader{rd: rd, buf: make([]byte, min(firstLineBuffer, max)), max: max}
+func newLineReader(rd io.Reader, max int) lineReader {
+	return lineReader{rd: rd, buf: make([]byte, min(firstLineBuffer, max)), max: max}
 }
 
 // readLine returns the next line, a too-long marker once the rest of an

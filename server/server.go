@@ -223,7 +223,9 @@ func (s *Server) startSession(conn net.Conn) *upstreamConn {
 	s.accepted.Add(1)
 	_ = conn.SetReadDeadline(time.Now().Add(sess.idleTimeout()))
 
-	up := &upstreamConn{local: conn.LocalAddr(), remote: &sessionAddr{Addr: conn.RemoteAddr(), sess: sess}}
+	sess.addr = sessionAddr{Addr: conn.RemoteAddr(), sess: sess}
+	sess.up = upstreamConn{local: conn.LocalAddr(), remote: &sess.addr}
+	up := &sess.up
 	d, scripted := sess.matchConnect()
 	if s.cfg.TLS != TLSImplicit && (!scripted || d.Step == nil || d.Step.Preliminary == nil && d.Step.Delay.IsZero()) {
 		// nothing to wait for: ftpserverlib gets the session now

@@ -50,11 +50,14 @@ type session struct {
 	ip     string // the client's address, for the per-address limit
 	rt     *scenario.Session
 
-	raw  net.Conn    // the client's TCP connection
-	conn net.Conn    // raw, or TLS over raw
-	wmu  sync.Mutex  // guards conn's writes, wbuf and a TLS upgrade's change of conn
-	wbuf []byte      // the reply being written
-	in   *lineReader // the client's lines; read only inside upstreamRead
+	up   upstreamConn // the control connection ftpserverlib is given
+	addr sessionAddr  // the client's address as ftpserverlib sees it
+
+	raw  net.Conn   // the client's TCP connection
+	conn net.Conn   // raw, or TLS over raw
+	wmu  sync.Mutex // guards conn's writes, wbuf and a TLS upgrade's change of conn
+	wbuf []byte     // the reply being written
+	in   lineReader // the client's lines; read inside upstreamRead (and its watcher)
 
 	// state is held while a command or a reply is handled; it guards
 	// the fields below. It is let go while the engine waits for the client
@@ -677,7 +680,9 @@ func (s *session) handleAUTH(cmd *pendingCmd) bool {
 func (s *session) startTLS(cfg *tls.Config, protP bool) bool {
 	// the handshake reads through the line reader: the client may have
 	// sent its ClientHello right behind the AUTH line
-	tc := tls.Server(&bufferedConn{Conn: s.raw, r: s.in}, cfg)
+	prev := new(lineReader)
+	*prev = s.in // what it holds is read first; s.in changes below
+	tc := tls.Server(&bufferedConn{Conn: s.raw, r: prev}, cfg)
 	_ = s.raw.SetDeadline(time.Now().Add(s.srv.cfg.DataTimeout))
 	if err := tc.Handshake(); err != nil {
 		s.debugf("TLS handshake failed", "err", err)
@@ -783,7 +788,9 @@ func (s *session) onUpstreamReply(r reply) bool {
 	if send {
 		s.answer(cmd.entry, r)
 	}
-	s.completeEntry(cmd.entry)
+	if !send || r.preliminary() {
+		s.completeEntry(cmd.entry) // answer dated the entry otherwise
+	}
 	if cmd.step != nil && cmd.step.Then != scenario.ThenContinue && cmd.step.Pass {
 		return s.applyThen(cmd.step.Then)
 	}
@@ -814,7 +821,9 @@ func (s *session) finalReply(cmd *pendingCmd, r reply) {
 		r = fromScenario(*cmd.step.Final)
 	}
 	s.answer(cmd.entry, r)
-	s.completeEntry(cmd.entry)
+	if r.preliminary() {
+		s.completeEntry(cmd.entry) // answer dated the entry otherwise
+	}
 }
 
 // answer sends a reply to the client and records it.
