@@ -845,3 +845,36 @@ rules:
 		}
 	}
 }
+
+// TestStallAfterQUIT: the real server answers QUIT (221) and closes its
+// end, but the scenario stalls the session: the client's connection stays
+// open, ignored, until the client closes it; then the session ends.
+func TestStallAfterQUIT(t *testing.T) {
+	t.Parallel()
+	srv := withYAML(t, `
+version: 1
+rules:
+  - when: {command: QUIT}
+    pass: true
+    then: stall
+`)
+	c := rawDial(t, srv.Addr())
+	c.Login("u", "p")
+	c.Cmd(221, "QUIT")
+	c.Send("NOOP") // ignored: the session is stalled
+	_ = c.Conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	var ne net.Error
+	if _, _, err := c.Read(); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("after a stalled QUIT: %v, want a timeout (connection held open)", err)
+	}
+	if n := srv.Sessions(); n != 1 {
+		t.Fatalf("%d sessions while the stalled one is held, want 1", n)
+	}
+	_ = c.Conn.Close()
+	// a bounded wait for the session to end (not a speed check)
+	for deadline := time.Now().Add(5 * time.Second); srv.Sessions() > 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the stalled session outlived its client")
+		}
+	}
+}
