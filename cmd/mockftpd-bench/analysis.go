@@ -13,7 +13,7 @@ const analysis = "## Analysis\n\n" +
 
 	"### How the engine costs almost nothing per command\n\n" +
 	"The engine has no goroutine of its own. The `net.Conn` that ftpserverlib reads and\n" +
-	"writes for a session is the engine (`server/pipe.go`, `upstreamConn`): when\n" +
+	"writes for a session is the engine (`server/upstream.go`, `upstreamConn`): when\n" +
 	"ftpserverlib reads its next command, `(*session).upstreamRead` reads the client's next\n" +
 	"line, asks the scenario, answers a scripted command itself and returns the lines to\n" +
 	"pass on; when ftpserverlib writes a reply, `(*session).upstreamWrite` relays (or\n" +
