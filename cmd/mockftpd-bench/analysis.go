@@ -70,7 +70,7 @@ const analysis = "## Analysis\n\n" +
 	"after 250 ms without activity, returns the memory to the OS, so the resident size goes\n" +
 	"back to idle; MemMapFs leaves the garbage resident.\n\n" +
 	"A held session costs ftpserverlib's own (its goroutine, 4 KiB reader and writer) plus\n" +
-	"the engine's session state, a 256-byte client line buffer that grows only for long\n" +
+	"the engine's session state, a 128-byte client line buffer that grows only for long\n" +
 	"lines, the scenario session and its journal entries; its logger is made only when it\n" +
 	"logs.\n\n" +
 
