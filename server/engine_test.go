@@ -838,12 +838,7 @@ rules:
 	}
 	_ = dc.Close()
 	_ = c.Conn.Close()
-	// a bounded wait for the session to end (not a speed check)
-	for deadline := time.Now().Add(8 * time.Second); srv.Sessions() > 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the session outlived its departed client")
-		}
-	}
+	waitSessionsEnd(t, srv, 8*time.Second, "the session outlived its departed client")
 }
 
 // TestStallAfterQUIT: the real server answers QUIT (221) and closes its
@@ -871,10 +866,5 @@ rules:
 		t.Fatalf("%d sessions while the stalled one is held, want 1", n)
 	}
 	_ = c.Conn.Close()
-	// a bounded wait for the session to end (not a speed check)
-	for deadline := time.Now().Add(5 * time.Second); srv.Sessions() > 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the stalled session outlived its client")
-		}
-	}
+	waitSessionsEnd(t, srv, 5*time.Second, "the stalled session outlived its client")
 }
