@@ -122,7 +122,7 @@ func (s *session) startTransfer(cmd *pendingCmd, fault *scenario.DataFault) *tra
 // connection, as a refuse: 425 fault says; false if the session ended.
 func (s *session) refuse425(cmd *pendingCmd, f *scenario.DataFault) bool {
 	info := &TransferInfo{Mode: s.dataMode, TLS: s.protP, End: endRefused}
-	s.srv.journal.update(func() { cmd.entry.Transfer = info })
+	s.srv.journal.update(cmd.entry, func() { cmd.entry.Transfer = info })
 	if !s.sleep(s.srv.runtime().Delay(f.DelayFinal)) {
 		return false
 	}
@@ -216,7 +216,7 @@ func (s *session) endTransfer(tr *transfer, final reply) (r reply, send, ok bool
 		s.discardUpload(tr)
 	}
 	info := &TransferInfo{Mode: tr.mode, TLS: tr.tls, BytesIn: tr.bytesIn.Load(), BytesOut: tr.bytesOut.Load(), End: end}
-	s.srv.journal.update(func() { tr.entry.Transfer = info })
+	s.srv.journal.update(tr.entry, func() { tr.entry.Transfer = info })
 
 	r, send = tr.finalReply(final, end)
 	if f != nil && !s.sleep(s.srv.runtime().Delay(f.DelayFinal)) {

@@ -29,6 +29,8 @@ type Entry struct {
 	Transfer *TransferInfo `json:"transfer,omitempty"`
 	// Done is when the final reply was sent (zero while pending).
 	Done time.Time `json:"done,omitzero"`
+
+	jgen uint64 // the journal generation it was added in
 }
 
 // TransferInfo is what the journal knows of one data transfer.
@@ -42,45 +44,141 @@ type TransferInfo struct {
 }
 
 // Journal records every session's commands and replies. It is safe for
-// concurrent use; readers get copies.
+// concurrent use; readers get copies. Entries that are done are kept
+// sealed (see journal_seal.go).
 type Journal struct {
-	mu      sync.Mutex
-	entries []*Entry // a ring once it holds limit entries; head is the oldest
-	head    int
-	seq     int           // the last Seq given
-	changed chan struct{} // closed at the next change; made only when someone waits
-	limit   int
+	mu       sync.Mutex
+	slots    []slot // a ring once it holds limit entries; head is the oldest
+	head     int
+	seq      int           // the last Seq given
+	gen      uint64        // counts Resets, so that an old *Entry is not taken for a new one
+	changed  chan struct{} // closed at the next change; made only when someone waits
+	limit    int
+	lag      int // sealLag; tests lower it
+	every    int // sealEvery; tests lower it
+	arena    arena
+	unsealed []int // seqs of entries past the lag that were not done yet
+	adds     int
+	scratch  []byte
+}
+
+// slot is one entry: open (e) or sealed (ref).
+type slot struct {
+	e   *Entry
+	ref sealedRef
 }
 
 func newJournal(limit int) *Journal {
-	return &Journal{limit: limit}
+	return &Journal{limit: limit, lag: sealLag, every: sealEvery}
 }
 
 func (j *Journal) add(e *Entry) {
 	j.mu.Lock()
 	j.seq++
 	e.Seq = j.seq
-	if j.limit > 0 && len(j.entries) >= j.limit {
+	e.jgen = j.gen
+	if j.limit > 0 && len(j.slots) >= j.limit {
 		// keep the newest entries: the journal of a long run is bounded,
 		// and the oldest entry's slot takes the new one
-		j.entries[j.head] = e
-		j.head = (j.head + 1) % len(j.entries)
+		old := &j.slots[j.head]
+		if old.e == nil {
+			j.arena.drop(old.ref)
+		}
+		*old = slot{e: e, ref: sealedRef{chunk: -1}}
+		j.head = (j.head + 1) % len(j.slots)
 	} else {
-		j.entries = append(j.entries, e)
+		j.slots = append(j.slots, slot{e: e, ref: sealedRef{chunk: -1}})
 	}
+	j.sealOld()
 	j.notifyLocked()
 	j.mu.Unlock()
 }
 
-// at is the i-th entry, oldest first (lock held).
-func (j *Journal) at(i int) *Entry {
-	return j.entries[(j.head+i)%len(j.entries)]
+// sealOld seals the entry lag places back if it is done, and now and then
+// the ones that were not done when they got there (lock held).
+func (j *Journal) sealOld() {
+	if i := len(j.slots) - 1 - j.lag; i >= 0 {
+		sl := j.slotAt(i)
+		switch {
+		case sl.e == nil:
+		case !sl.e.Done.IsZero():
+			j.seal(sl)
+		default:
+			j.unsealed = append(j.unsealed, sl.e.Seq)
+		}
+	}
+	if j.adds++; j.adds%j.every != 0 || len(j.unsealed) == 0 {
+		return
+	}
+	keep := j.unsealed[:0]
+	for _, seq := range j.unsealed {
+		sl := j.slotOf(seq)
+		switch {
+		case sl == nil || sl.e == nil: // gone, or sealed
+		case !sl.e.Done.IsZero():
+			j.seal(sl)
+		default:
+			keep = append(keep, seq)
+		}
+	}
+	j.unsealed = keep
 }
 
-// update runs fn on an entry under the journal's lock and wakes waiters.
-func (j *Journal) update(fn func()) {
+func (j *Journal) seal(sl *slot) {
+	j.scratch = encodeEntry(j.scratch[:0], sl.e)
+	sl.ref = j.arena.put(j.scratch)
+	sl.e = nil
+}
+
+// slotAt is the i-th slot, oldest first (lock held).
+func (j *Journal) slotAt(i int) *slot {
+	return &j.slots[(j.head+i)%len(j.slots)]
+}
+
+// slotOf is the slot of the entry with sequence number seq, if it is
+// still in the journal (lock held).
+func (j *Journal) slotOf(seq int) *slot {
+	i := seq - (j.seq - len(j.slots) + 1)
+	if i < 0 || i >= len(j.slots) {
+		return nil
+	}
+	return j.slotAt(i)
+}
+
+// entryAt is a copy of the i-th entry, oldest first (lock held).
+func (j *Journal) entryAt(i int) Entry {
+	sl := j.slotAt(i)
+	if sl.e != nil {
+		return sl.e.clone()
+	}
+	e, err := decodeEntry(j.arena.get(sl.ref))
+	if err != nil {
+		// cannot happen (a test checks every field round-trips); say so
+		// rather than fail the reader
+		return Entry{Seq: j.seq - len(j.slots) + 1 + i, Command: "<unreadable>"}
+	}
+	return e
+}
+
+// changedLocked re-encodes e if it was sealed: the session changed it after
+// it was done (lock held).
+func (j *Journal) changedLocked(e *Entry) {
+	if e.jgen != j.gen {
+		return
+	}
+	if sl := j.slotOf(e.Seq); sl != nil && sl.e == nil {
+		j.arena.drop(sl.ref)
+		j.scratch = encodeEntry(j.scratch[:0], e)
+		sl.ref = j.arena.put(j.scratch)
+	}
+}
+
+// update runs fn, which changes e, under the journal's lock and wakes
+// waiters.
+func (j *Journal) update(e *Entry, fn func()) {
 	j.mu.Lock()
 	fn()
+	j.changedLocked(e)
 	j.notifyLocked()
 	j.mu.Unlock()
 }
@@ -101,6 +199,7 @@ func (j *Journal) replied(e *Entry, r reply) {
 	if !r.preliminary() {
 		e.Done = time.Now()
 	}
+	j.changedLocked(e)
 	j.notifyLocked()
 	j.mu.Unlock()
 }
@@ -118,9 +217,9 @@ func (j *Journal) notifyLocked() {
 func (j *Journal) Entries() []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]Entry, len(j.entries))
+	out := make([]Entry, len(j.slots))
 	for i := range out {
-		out[i] = j.at(i).clone()
+		out[i] = j.entryAt(i)
 	}
 	return out
 }
@@ -139,7 +238,9 @@ func (e *Entry) clone() Entry {
 // Reset empties the journal.
 func (j *Journal) Reset() {
 	j.mu.Lock()
-	j.entries, j.head, j.seq = nil, 0, 0
+	j.slots, j.head, j.seq = nil, 0, 0
+	j.arena, j.unsealed = arena{}, nil
+	j.gen++
 	j.notifyLocked()
 	j.mu.Unlock()
 }
@@ -149,8 +250,8 @@ func (j *Journal) Reset() {
 func (j *Journal) Wait(ctx context.Context, match func(Entry) bool) (Entry, error) {
 	for {
 		j.mu.Lock()
-		for i := range j.entries {
-			if c := j.at(i).clone(); match(c) {
+		for i := range j.slots {
+			if c := j.entryAt(i); match(c) {
 				j.mu.Unlock()
 				return c, nil
 			}

@@ -456,7 +456,7 @@ func lastCode(e *Entry) int {
 
 func (s *session) fire(e *Entry, d scenario.Decision) {
 	label := d.Rule.Label()
-	s.srv.journal.update(func() { e.Rule = label })
+	s.srv.journal.update(e, func() { e.Rule = label })
 	s.debugf("rule fired", "rule", label, "fire", d.Fire)
 }
 
@@ -534,7 +534,7 @@ func (s *session) scriptedLogin(cmd *pendingCmd, replies []scenario.Reply) {
 	switch cmd.verb {
 	case "USER":
 		s.user = cmd.arg
-		s.srv.journal.update(func() { cmd.entry.User = s.user })
+		s.srv.journal.update(cmd.entry, func() { cmd.entry.User = s.user })
 		if !s.loggedIn {
 			// the real server must know the user for a PASS that is passed on
 			s.forward(&pendingCmd{verb: "USER", arg: cmd.arg, internal: true}, "USER "+cmd.arg)
@@ -583,7 +583,7 @@ func (s *session) defaultCommand(cmd *pendingCmd) bool {
 		}
 	case "USER":
 		s.user = cmd.arg
-		s.srv.journal.update(func() { cmd.entry.User = s.user })
+		s.srv.journal.update(cmd.entry, func() { cmd.entry.User = s.user })
 		cmd.onFinal = func(r reply) {
 			if r.code == 230 {
 				s.loggedIn = true
@@ -838,7 +838,7 @@ func (s *session) completeEntry(e *Entry) {
 	if e == nil {
 		return
 	}
-	s.srv.journal.update(func() {
+	s.srv.journal.update(e, func() {
 		if e.Done.IsZero() {
 			e.Done = time.Now()
 		}
