@@ -69,15 +69,7 @@ func (lr *lineReader) readLine() clientLine {
 			lr.deferred = nil
 			return clientLine{err: err}
 		}
-		if lr.r > 0 {
-			lr.w = copy(lr.buf, lr.buf[lr.r:lr.w])
-			lr.r = 0
-		}
-		if lr.w == len(lr.buf) {
-			grown := make([]byte, min(2*len(lr.buf), lr.max))
-			copy(grown, lr.buf[:lr.w])
-			lr.buf = grown
-		}
+		lr.makeRoom() // always room here: a full buffer at the limit was dropped above
 		n, err := lr.rd.Read(lr.buf[lr.w:])
 		lr.w += n
 		if err != nil {
@@ -89,22 +81,32 @@ func (lr *lineReader) readLine() clientLine {
 	}
 }
 
+// makeRoom moves the unread bytes to the front and grows the buffer, up to
+// the line limit, when it is full; false when it is full at the limit.
+func (lr *lineReader) makeRoom() bool {
+	if lr.r > 0 {
+		lr.w = copy(lr.buf, lr.buf[lr.r:lr.w])
+		lr.r = 0
+	}
+	if lr.w < len(lr.buf) {
+		return true
+	}
+	if len(lr.buf) >= lr.max {
+		return false
+	}
+	grown := make([]byte, min(2*len(lr.buf), lr.max))
+	copy(grown, lr.buf[:lr.w])
+	lr.buf = grown
+	return true
+}
+
 // fill reads more of the client's bytes into the buffer, consuming no
 // line, until the buffer is full (nil) or reading fails. A failure other
 // than a timeout is also kept for readLine, after the lines before it.
 func (lr *lineReader) fill() error {
 	for lr.deferred == nil {
-		if lr.r > 0 {
-			lr.w = copy(lr.buf, lr.buf[lr.r:lr.w])
-			lr.r = 0
-		}
-		if lr.w == len(lr.buf) {
-			if len(lr.buf) >= lr.max {
-				return nil // nothing more to hold until lines are read
-			}
-			grown := make([]byte, min(2*len(lr.buf), lr.max))
-			copy(grown, lr.buf[:lr.w])
-			lr.buf = grown
+		if !lr.makeRoom() {
+			return nil // nothing more to hold until lines are read
 		}
 		n, err := lr.rd.Read(lr.buf[lr.w:])
 		lr.w += n
