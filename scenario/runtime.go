@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,8 +34,11 @@ type Decision struct {
 // counters, the scenario state, the seeded random sources and the session
 // numbering. It is safe for concurrent use.
 type Runtime struct {
-	mu       sync.Mutex
-	set      *ruleset
+	mu  sync.Mutex
+	set *ruleset
+	// cur is set, for the readers that need no counter: Scenario, and
+	// Match finding no candidate rule (most commands), take no lock.
+	cur      atomic.Pointer[ruleset]
 	state    string
 	sessions int
 	gen      uint64
@@ -64,10 +68,16 @@ func prepare(sc *Scenario) *Scenario {
 // The caller holds mu (or owns rt).
 func (rt *Runtime) install(sc *Scenario) {
 	sc = prepare(sc)
-	rt.set = compile(sc, nil)
+	rt.use(compile(sc, nil))
 	rt.gen++
 	rt.state = ""
 	rt.seed(sc.Seed)
+}
+
+// use puts set in force (mu held, or rt not yet shared).
+func (rt *Runtime) use(set *ruleset) {
+	rt.set = set
+	rt.cur.Store(set)
 }
 
 func (rt *Runtime) seed(s int64) {
@@ -78,9 +88,7 @@ func (rt *Runtime) seed(s int64) {
 // Scenario returns the scenario in force, with rules added by PrependRule.
 // It must not be changed.
 func (rt *Runtime) Scenario() *Scenario {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	return rt.set.sc
+	return rt.cur.Load().sc
 }
 
 // Replace swaps in a new scenario at once (a hot reload): the rule counters,
@@ -92,7 +100,7 @@ func (rt *Runtime) Replace(sc *Scenario) {
 	set := compile(sc, nil)
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	rt.set = set
+	rt.use(set)
 	rt.gen++
 	rt.state = ""
 	rt.seed(sc.Seed)
@@ -132,7 +140,7 @@ func (rt *Runtime) PrependRule(r Rule) error {
 		c.rule = &sc.Rules[i+1]
 		reuse[c.rule] = c
 	}
-	rt.set = compile(&sc, reuse)
+	rt.use(compile(&sc, reuse))
 	return nil
 }
 
@@ -143,7 +151,7 @@ func (rt *Runtime) ClearRules() {
 	defer rt.mu.Unlock()
 	sc := *rt.set.sc
 	sc.Rules = nil
-	rt.set = compile(&sc, nil)
+	rt.use(compile(&sc, nil))
 	rt.gen++
 }
 
@@ -167,7 +175,7 @@ func (rt *Runtime) SetState(s string) {
 func (rt *Runtime) Reset() {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	rt.set = compile(rt.set.sc, nil)
+	rt.use(compile(rt.set.sc, nil))
 	rt.gen++
 	rt.state = ""
 	rt.sessions = 0
@@ -216,16 +224,24 @@ func (s *Session) Number() int { return s.n }
 // conditions, whether or not a rule fires for it.
 func (s *Session) Match(req Request) (Decision, bool) {
 	rt := s.rt
+	// Only candidates can match: rules for other verbs, or with another
+	// exact argument, fail their pattern (so count nothing and draw no
+	// random number). With none, there is nothing to count: no lock.
+	var it candIter
+	set := rt.cur.Load()
+	set.candidates(req, &it)
+	if it.n == 0 {
+		return Decision{}, false
+	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if s.gen != rt.gen {
 		s.gen, s.seen = rt.gen, nil
 	}
-	// Only candidates can match: rules for other verbs, or with another
-	// exact argument, fail their pattern (so count nothing and draw no
-	// random number).
-	var it candIter
-	rt.set.candidates(req, &it)
+	if rt.set != set { // replaced meanwhile
+		it = candIter{}
+		rt.set.candidates(req, &it)
+	}
 	var dec Decision
 	fired := false
 	for c := it.next(); c != nil; c = it.next() {
