@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 )
 
 // clientLine is one command line read from the client, or the reason
@@ -137,6 +138,9 @@ func (lr *lineReader) Read(p []byte) (int, error) {
 func cleanLine(b []byte) string {
 	b = bytes.TrimRight(b, "\r\n")
 	if bytes.IndexByte(b, 0xff) < 0 && bytes.IndexByte(b, 0) < 0 {
+		if s, ok := commonLines[string(b)]; ok {
+			return s
+		}
 		return string(b)
 	}
 	out := make([]byte, 0, len(b))
@@ -158,3 +162,19 @@ func cleanLine(b []byte) string {
 	}
 	return string(out)
 }
+
+// commonLines are command lines sent often and always alike: reading one
+// allocates nothing.
+var commonLines = func() map[string]string {
+	m := map[string]string{}
+	for _, l := range []string{
+		"NOOP", "PWD", "XPWD", "CDUP", "PASV", "EPSV", "LIST", "NLST", "MLSD",
+		"FEAT", "SYST", "STAT", "ABOR", "QUIT", "REIN",
+		"TYPE I", "TYPE A", "MODE S", "STRU F", "OPTS UTF8 ON",
+		"PBSZ 0", "PROT P", "PROT C", "AUTH TLS", "EPSV ALL",
+	} {
+		m[l] = l
+		m[strings.ToLower(l)] = strings.ToLower(l)
+	}
+	return m
+}()

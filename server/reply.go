@@ -105,6 +105,9 @@ type replyParser struct {
 	partial []byte // a line without its end yet
 	cur     reply  // an unfinished multi-line reply
 	open    bool   // cur has its first line
+	// last is the last single-line reply, given again when the same line
+	// comes next (a chatty client's NOOPs): its lines are never changed.
+	last reply
 }
 
 // feed takes the next bytes of the stream and appends each reply they
@@ -122,18 +125,26 @@ func (p *replyParser) feed(b []byte, out []reply) ([]reply, error) {
 			p.partial = append(p.partial, b...)
 			return out, bad
 		}
-		var line string
+		lb := b[:i]
 		if len(p.partial) > 0 {
-			p.partial = append(p.partial, b[:i]...)
-			line = string(bytes.TrimSuffix(p.partial, []byte{'\r'}))
-			p.partial = p.partial[:0]
-		} else {
-			line = string(bytes.TrimSuffix(b[:i], []byte{'\r'}))
+			p.partial = append(p.partial, lb...)
+			lb = p.partial
 		}
+		lb = bytes.TrimSuffix(lb, []byte{'\r'})
 		b = b[i+1:]
+		if !p.open && len(p.last.lines) == 1 && string(lb) == p.last.lines[0] {
+			p.partial = p.partial[:0]
+			out = append(out, p.last)
+			continue
+		}
+		line := string(lb)
+		p.partial = p.partial[:0]
 		if r, done, err := p.line(line); err != nil {
 			bad = err
 		} else if done {
+			if len(r.lines) == 1 {
+				p.last = r
+			}
 			out = append(out, r)
 		}
 	}

@@ -106,7 +106,7 @@ func (s *session) greet(d scenario.Decision, fired bool) bool {
 	defer s.state.Unlock()
 	s.lastLine = time.Now()
 	greet := &pendingCmd{verb: "<connect>"}
-	greet.entry = s.newEntry("<connect>", "")
+	greet.entry = s.newEntry("<connect>", "", s.lastLine)
 	s.pending = append(s.pending, greet)
 	if fired {
 		s.fire(greet.entry, d)
@@ -407,17 +407,17 @@ func splitCommand(line string) (string, string) {
 // handleLine processes one client command; false ends the session.
 func (s *session) handleLine(l clientLine) bool {
 	if l.tooLong {
-		e := s.newEntry("<too-long>", "")
+		e := s.newEntry("<too-long>", "", s.lastLine)
 		s.answer(e, newReply(500, "Command line too long"))
 		return true
 	}
 	verb, arg := splitCommand(l.text)
 	if verb == "" {
-		e := s.newEntry("", "")
+		e := s.newEntry("", "", s.lastLine)
 		s.answer(e, newReply(500, "Empty command"))
 		return true
 	}
-	e := s.newEntry(verb, arg)
+	e := s.newEntry(verb, arg, s.lastLine)
 	if s.debug() {
 		shown := arg
 		if verb == "PASS" {
@@ -862,8 +862,9 @@ func (s *session) send(r reply) {
 	}
 }
 
-func (s *session) newEntry(verb, arg string) *Entry {
-	e := &Entry{Session: s.number, Time: time.Now(), User: s.user, Command: verb, Arg: arg}
+// newEntry journals a command (or event) that arrived at t.
+func (s *session) newEntry(verb, arg string, t time.Time) *Entry {
+	e := &Entry{Session: s.number, Time: t, User: s.user, Command: verb, Arg: arg}
 	s.srv.journal.add(e)
 	return e
 }
