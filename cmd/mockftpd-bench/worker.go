@@ -23,6 +23,7 @@ import (
 //
 //	rss     prints "RSS <VmRSS kB> <VmHWM kB>"
 //	peak0   resets VmHWM (via /proc/self/clear_refs)
+//	cpu     prints "CPU <user+system CPU time used so far, ns>"
 //	quit    exits
 
 func runWorker(kind string) int {
@@ -50,6 +51,13 @@ func runWorker(kind string) int {
 				continue
 			}
 			fmt.Println("OK")
+		case "cpu":
+			var ru syscall.Rusage
+			if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+				fmt.Println("ERR", err)
+				continue
+			}
+			fmt.Printf("CPU %d\n", ru.Utime.Nano()+ru.Stime.Nano())
 		case "quit":
 			return 0
 		default:
@@ -166,6 +174,20 @@ func (w *worker) rss() (int64, int64, error) {
 	rss, _ := strconv.ParseInt(f[1], 10, 64)
 	hwm, _ := strconv.ParseInt(f[2], 10, 64)
 	return rss << 10, hwm << 10, nil
+}
+
+// cpu returns the CPU time (user and system) the worker has used so far.
+func (w *worker) cpu() (time.Duration, error) {
+	line, err := w.ask("cpu")
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(line)
+	if len(f) != 2 {
+		return 0, fmt.Errorf("bad answer %q", line)
+	}
+	ns, err := strconv.ParseInt(f[1], 10, 64)
+	return time.Duration(ns), err
 }
 
 func (w *worker) stop() {
