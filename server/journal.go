@@ -30,7 +30,8 @@ type Entry struct {
 	// Done is when the final reply was sent (zero while pending).
 	Done time.Time `json:"done,omitzero"`
 
-	jgen uint64 // the journal generation it was added in
+	jgen  uint64 // the journal generation it was added in
+	codes [2]int // room for the first Codes
 }
 
 // TransferInfo is what the journal knows of one data transfer.
@@ -57,6 +58,7 @@ type Journal struct {
 	lag      int // sealLag; tests lower it
 	every    int // sealEvery; tests lower it
 	arena    arena
+	checked  int   // entries up to this seq were looked at for sealing
 	unsealed []int // seqs of entries past the lag that were not done yet
 	adds     int
 	scratch  []byte
@@ -89,22 +91,31 @@ func (j *Journal) add(e *Entry) {
 	} else {
 		j.slots = append(j.slots, slot{e: e, ref: sealedRef{chunk: -1}})
 	}
-	j.sealOld()
+	// Sealing waits for the next reply, which a session records after
+	// sending it: the work is then off the command's round trip. Many
+	// entries without a reply are sealed here.
+	if j.seq-j.lag-j.checked >= j.lag {
+		j.sealOld()
+	}
 	j.notifyLocked()
 	j.mu.Unlock()
 }
 
-// sealOld seals the entry lag places back if it is done, and now and then
-// the ones that were not done when they got there (lock held).
+// sealOld seals the entries that got lag places back since the last call
+// if they are done, and now and then the ones that were not done when
+// they got there (lock held).
 func (j *Journal) sealOld() {
-	if i := len(j.slots) - 1 - j.lag; i >= 0 {
-		sl := j.slotAt(i)
+	last := j.seq - j.lag
+	j.checked = max(j.checked, last-len(j.slots)) // the older ones are gone
+	for j.checked < last {
+		j.checked++
+		sl := j.slotOf(j.checked)
 		switch {
-		case sl.e == nil:
+		case sl == nil || sl.e == nil: // gone, or sealed
 		case !sl.e.Done.IsZero():
 			j.seal(sl)
 		default:
-			j.unsealed = append(j.unsealed, sl.e.Seq)
+			j.unsealed = append(j.unsealed, j.checked)
 		}
 	}
 	if j.adds++; j.adds%j.every != 0 || len(j.unsealed) == 0 {
@@ -195,11 +206,17 @@ func (j *Journal) replied(e *Entry, r reply) {
 	} else {
 		e.Replies = append(e.Replies, lines...)
 	}
-	e.Codes = append(e.Codes, r.code)
+	if e.Codes == nil {
+		e.codes[0] = r.code
+		e.Codes = e.codes[:1:len(e.codes)] // no allocation for the usual one or two
+	} else {
+		e.Codes = append(e.Codes, r.code)
+	}
 	if !r.preliminary() {
 		e.Done = time.Now()
 	}
 	j.changedLocked(e)
+	j.sealOld()
 	j.notifyLocked()
 	j.mu.Unlock()
 }
@@ -226,6 +243,7 @@ func (j *Journal) Entries() []Entry {
 
 func (e *Entry) clone() Entry {
 	c := *e
+	c.codes = [2]int{} // a copy's Codes are its own; equal copies compare equal
 	c.Replies = slices.Clone(e.Replies)
 	c.Codes = slices.Clone(e.Codes)
 	if e.Transfer != nil {
@@ -238,7 +256,7 @@ func (e *Entry) clone() Entry {
 // Reset empties the journal.
 func (j *Journal) Reset() {
 	j.mu.Lock()
-	j.slots, j.head, j.seq = nil, 0, 0
+	j.slots, j.head, j.seq, j.checked = nil, 0, 0, 0
 	j.arena, j.unsealed = arena{}, nil
 	j.gen++
 	j.notifyLocked()
