@@ -113,8 +113,8 @@ func (s *session) startTransfer(cmd *pendingCmd, fault *scenario.DataFault) *tra
 	if (s.dataMode == "PORT" || s.dataMode == "EPRT") && s.active != nil {
 		tr.relay = newRelay()
 	}
-	s.transfer = tr
 	s.mu.Unlock()
+	s.transfer.Store(tr)
 	return tr
 }
 
@@ -132,9 +132,7 @@ func (s *session) refuse425(cmd *pendingCmd, f *scenario.DataFault) bool {
 
 // currentTransfer is the transfer command being served, if any.
 func (s *session) currentTransfer() *transfer {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.transfer
+	return s.transfer.Load()
 }
 
 func (s *session) transferRunning() bool {
@@ -205,11 +203,7 @@ func (s *session) abortTransfer() {
 // "none"); ok is false when the session ended meanwhile.
 func (s *session) endTransfer(tr *transfer, final reply) (r reply, send, ok bool) {
 	tr.finish()
-	s.mu.Lock()
-	if s.transfer == tr {
-		s.transfer = nil
-	}
-	s.mu.Unlock()
+	s.transfer.CompareAndSwap(tr, nil)
 	end := tr.outcome(final)
 	f := tr.fault
 	if f != nil && f.KeepPartial != nil && !*f.KeepPartial && (tr.wasCut() || end == endRefused) {
@@ -328,11 +322,7 @@ func (tr *transfer) finalReply(final reply, end string) (reply, bool) {
 }
 
 func (s *session) endAllTransfers() {
-	s.mu.Lock()
-	tr := s.transfer
-	s.transfer = nil
-	s.mu.Unlock()
-	if tr != nil {
+	if tr := s.transfer.Swap(nil); tr != nil {
 		tr.finish()
 	}
 }

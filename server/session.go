@@ -77,14 +77,13 @@ type session struct {
 	upClosed   bool      // ftpserverlib closed its end
 	lastLine   time.Time // when the client's last line arrived, for the idle timeout
 
-	pmu    sync.Mutex // guards parser: ftpserverlib writes from two goroutines
-	parser replyParser
+	parser replyParser // guarded by state: ftpserverlib writes from two goroutines
 
 	kick    chan struct{} // a token when a reply was handled or the session is ending
 	closing atomic.Bool   // the server shuts down: end once nothing is owed
 
-	mu       sync.Mutex // guards transfer and active
-	transfer *transfer
+	transfer atomic.Pointer[transfer] // the transfer under way, read by every reply
+	mu       sync.Mutex               // guards active
 	active   *activeProxy
 
 	done       chan struct{}
@@ -186,26 +185,26 @@ func (s *session) upstreamRead(b []byte) (int, error) {
 	}
 }
 
-// nextLine reads the client's next line with the state let go. It enforces
-// the idle timeout: false means the session must end (the client was told).
+// nextLine reads the client's next line with the state let go (it holds
+// it again on return). It enforces the idle timeout: false means the
+// session must end (the client was told).
 func (s *session) nextLine() (clientLine, bool) {
 	s.state.Unlock()
-	defer s.state.Lock()
 	for {
 		l := s.in.readLine()
 		if l.err == nil || !errors.Is(l.err, os.ErrDeadlineExceeded) {
 			now := time.Now()
-			s.state.Lock()
+			s.state.Lock() // held on return
 			s.lastLine = now
-			discard := s.stalled && l.err == nil
-			s.state.Unlock()
-			if discard {
+			if s.stalled && l.err == nil {
+				s.state.Unlock()
 				continue // a stalled session ignores the client
 			}
 			return l, true
 		}
 		// a deadline: the idle timeout, or a shutdown waking the reader
 		if s.closing.Load() {
+			s.state.Lock()
 			return clientLine{}, true
 		}
 		s.state.Lock()
@@ -219,10 +218,12 @@ func (s *session) nextLine() (clientLine, bool) {
 		case time.Since(last) >= idle:
 			secs := int(idle.Round(time.Second) / time.Second)
 			s.send(newReply(421, fmt.Sprintf("command timeout (%d seconds): closing control connection", secs)))
+			s.state.Lock()
 			return clientLine{}, false
 		}
 		_ = s.raw.SetReadDeadline(last.Add(idle))
 		if s.closing.Load() {
+			s.state.Lock()
 			return clientLine{}, true // the shutdown's deadline may have been overwritten
 		}
 	}
@@ -332,9 +333,22 @@ func (s *session) end() {
 // to the client before Write returns.
 func (s *session) upstreamWrite(b []byte) (int, error) {
 	var buf [2]reply
-	s.pmu.Lock()
+	s.state.Lock()
 	rs, err := s.parser.feed(b, buf[:0])
-	s.pmu.Unlock()
+	if tr := s.transfer.Load(); tr == nil || tr.relay == nil {
+		// The usual case: no reply waits for an active-mode relay (see
+		// gateReply), and only this session's reads start a transfer, under
+		// the state held here.
+		for _, r := range rs {
+			if !s.ended && !s.onUpstreamReply(r) {
+				s.end()
+			}
+		}
+		s.state.Unlock()
+		s.wroteUpstream(rs, err)
+		return len(b), nil
+	}
+	s.state.Unlock()
 	if err != nil {
 		s.debugf("malformed reply from the FTP server", "err", err)
 	}
@@ -350,6 +364,16 @@ func (s *session) upstreamWrite(b []byte) (int, error) {
 		s.wake()
 	}
 	return len(b), nil
+}
+
+// wroteUpstream finishes an upstreamWrite that handled rs.
+func (s *session) wroteUpstream(rs []reply, err error) {
+	if err != nil {
+		s.debugf("malformed reply from the FTP server", "err", err)
+	}
+	if len(rs) > 0 {
+		s.wake()
+	}
 }
 
 // upstreamClosed is ftpserverlib closing the connection (after QUIT, a
