@@ -868,3 +868,50 @@ rules:
 	_ = c.Conn.Close()
 	waitSessionsEnd(t, srv, 5*time.Second, "the stalled session outlived its client")
 }
+
+// TestJournalHasReplyBeforeClient checks that once a client has read a
+// reply, the journal already holds the command and that reply, with no
+// waiting: relayed, scripted and transfer replies alike.
+func TestJournalHasReplyBeforeClient(t *testing.T) {
+	t.Parallel()
+	sc, err := scenario.Parse("t.yaml", []byte("version: 1\nrules:\n  - when: {command: MKD}\n    reply: 550 scripted\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := ftptest.New(t, ftptest.WithScenario(sc))
+	last := func() server.Entry {
+		t.Helper()
+		es := srv.Journal().Entries()
+		if len(es) == 0 {
+			t.Fatal("empty journal")
+		}
+		return es[len(es)-1]
+	}
+	check := func(verb string, code int) {
+		t.Helper()
+		e := last()
+		if e.Command != verb || len(e.Codes) == 0 || e.Codes[len(e.Codes)-1] != code || e.Done.IsZero() {
+			t.Fatalf("last entry %+v, want %s answered %d", e, verb, code)
+		}
+	}
+	rc := rawDial(t, srv.Addr())
+	rc.Expect(220)
+	check("<connect>", 220)
+	rc.Cmd(331, "USER u")
+	check("USER", 331)
+	rc.Cmd(230, "PASS p")
+	check("PASS", 230)
+	for range 200 {
+		rc.Cmd(200, "NOOP")
+		check("NOOP", 200)
+		rc.Cmd(550, "MKD /x")
+		check("MKD", 550)
+	}
+	c := login(t, srv.Addr(), "u", "p")
+	for i := range 20 {
+		if err := c.Stor(fmt.Sprintf("/f%d", i), strings.NewReader("data")); err != nil {
+			t.Fatal(err)
+		}
+		check("STOR", 226)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mockftpd/mockftpd/scenario"
@@ -14,7 +15,7 @@ import (
 // Command "<connect>", a new connection) and what the server did with it.
 type Entry struct {
 	Session int       `json:"session"`
-	Seq     int       `json:"seq"` // position in the journal, from 1
+	Seq     int       `json:"seq"` // position in the journal, from 1 (see Journal)
 	Time    time.Time `json:"time"`
 	User    string    `json:"user,omitempty"`
 	Command string    `json:"command"`
@@ -45,8 +46,11 @@ type TransferInfo struct {
 }
 
 // Journal records every session's commands and replies. It is safe for
-// concurrent use; readers get copies. Entries that are done are kept
-// sealed (see journal_seal.go).
+// concurrent use; readers get copies. A reply is in the journal before the
+// client can read it, so a test may look as soon as its client has an
+// answer. A command joins the journal with its first reply, or as soon as
+// the server waits on it (a transfer, a delay); its Time is when it
+// arrived. Entries that are done are kept sealed (see journal_seal.go).
 type Journal struct {
 	mu       sync.Mutex
 	slots    []slot // a ring once it holds limit entries; head is the oldest
@@ -58,8 +62,9 @@ type Journal struct {
 	lag      int // sealLag; tests lower it
 	every    int // sealEvery; tests lower it
 	arena    arena
-	checked  int   // entries up to this seq were looked at for sealing
-	unsealed []int // seqs of entries past the lag that were not done yet
+	checked  int          // entries up to this seq were looked at for sealing
+	due      atomic.Int64 // entries past the lag not looked at yet (about)
+	unsealed []int        // seqs of entries past the lag that were not done yet
 	adds     int
 	scratch  []byte
 }
@@ -76,6 +81,21 @@ func newJournal(limit int) *Journal {
 
 func (j *Journal) add(e *Entry) {
 	j.mu.Lock()
+	j.addLocked(e)
+	j.notifyLocked()
+	j.mu.Unlock()
+}
+
+// addReplied adds e with its first reply, r, in one step.
+func (j *Journal) addReplied(e *Entry, r reply) {
+	lines := replyLines(r)
+	j.mu.Lock()
+	j.addLocked(e)
+	j.repliedLocked(e, r, lines)
+	j.mu.Unlock()
+}
+
+func (j *Journal) addLocked(e *Entry) {
 	j.seq++
 	e.Seq = j.seq
 	e.jgen = j.gen
@@ -91,13 +111,30 @@ func (j *Journal) add(e *Entry) {
 	} else {
 		j.slots = append(j.slots, slot{e: e, ref: sealedRef{chunk: -1}})
 	}
-	// Sealing waits for the next reply, which a session records after
-	// sending it: the work is then off the command's round trip. Many
-	// entries without a reply are sealed here.
-	if j.seq-j.lag-j.checked >= j.lag {
+	// Sealing is left to sealIfDue, which a session calls once a reply is
+	// sent: the work is then off the command's round trip. Many entries
+	// without a reply are sealed here.
+	due := j.seq - j.lag - j.checked
+	if due >= j.lag {
 		j.sealOld()
+		due = 0
 	}
-	j.notifyLocked()
+	j.due.Store(int64(due))
+}
+
+// sealBatch is how many entries wait for sealing before sealIfDue seals
+// them: one lock for several.
+const sealBatch = 16
+
+// sealIfDue seals the entries that got far enough behind, if there are
+// enough of them.
+func (j *Journal) sealIfDue() {
+	if j.due.Load() < sealBatch {
+		return
+	}
+	j.mu.Lock()
+	j.sealOld()
+	j.due.Store(0)
 	j.mu.Unlock()
 }
 
@@ -196,11 +233,21 @@ func (j *Journal) update(e *Entry, fn func()) {
 
 // replied records a reply sent for e.
 func (j *Journal) replied(e *Entry, r reply) {
-	lines := r.lines
-	if r.raw != nil {
-		lines = strings.Split(strings.TrimRight(string(r.raw), "\r\n"), "\n")
-	}
+	lines := replyLines(r)
 	j.mu.Lock()
+	j.repliedLocked(e, r, lines)
+	j.mu.Unlock()
+}
+
+// replyLines are the lines of r as journalled.
+func replyLines(r reply) []string {
+	if r.raw != nil {
+		return strings.Split(strings.TrimRight(string(r.raw), "\r\n"), "\n")
+	}
+	return r.lines
+}
+
+func (j *Journal) repliedLocked(e *Entry, r reply, lines []string) {
 	if e.Replies == nil {
 		e.Replies = slices.Clip(lines) // a reply's lines are never changed once made
 	} else {
@@ -216,9 +263,7 @@ func (j *Journal) replied(e *Entry, r reply) {
 		e.Done = time.Now()
 	}
 	j.changedLocked(e)
-	j.sealOld()
 	j.notifyLocked()
-	j.mu.Unlock()
 }
 
 // notifyLocked wakes the waiters, if any: a change nobody waits for costs

@@ -78,6 +78,11 @@ type session struct {
 	lastLine   time.Time // when the client's last line arrived, for the idle timeout
 
 	parser replyParser // guarded by state: ftpserverlib writes from two goroutines
+	// unjournaled is the current command's entry while it is not yet in the
+	// journal (state): it goes in with its first reply, which spares the
+	// command's round trip a journal lock, or before the session waits for
+	// anything (journalNow), so that a command still owed a reply shows.
+	unjournaled *Entry
 
 	kick    chan struct{} // a token when a reply was handled or the session is ending
 	closing atomic.Bool   // the server shuts down: end once nothing is owed
@@ -189,6 +194,7 @@ func (s *session) upstreamRead(b []byte) (int, error) {
 // it again on return). It enforces the idle timeout: false means the
 // session must end (the client was told).
 func (s *session) nextLine() (clientLine, bool) {
+	s.journalNow()
 	s.state.Unlock()
 	for {
 		l := s.in.readLine()
@@ -238,6 +244,7 @@ func (s *session) armIdle() {
 // waitReply lets the state go until a reply was handled, the session ends,
 // or limit (if set) passes; false when the session ended or limit passed.
 func (s *session) waitReply(limit time.Time) bool {
+	s.journalNow()
 	s.state.Unlock()
 	defer s.state.Lock()
 	var timeout <-chan time.Time
@@ -261,6 +268,7 @@ func (s *session) waitReply(limit time.Time) bool {
 // goes away is noticed. Its commands are then finished like those of any
 // departed client, for at most the data timeout.
 func (s *session) waitReplyWatching() bool {
+	s.journalNow()
 	if s.clientGone {
 		return s.waitReply(s.goneAt.Add(s.srv.cfg.DataTimeout))
 	}
@@ -441,7 +449,9 @@ func (s *session) handleLine(l clientLine) bool {
 		s.answer(e, newReply(500, "Empty command"))
 		return true
 	}
-	e := s.newEntry(verb, arg, s.lastLine)
+	// the entry joins the journal later (see unjournaled), unless a rule fires
+	e := &Entry{Session: s.number, Time: s.lastLine, User: s.user, Command: verb, Arg: arg}
+	s.unjournaled = e
 	if s.debug() {
 		shown := arg
 		if verb == "PASS" {
@@ -453,6 +463,7 @@ func (s *session) handleLine(l clientLine) bool {
 	authTLS := verb == "AUTH" && s.srv.cfg.TLS != TLSNone
 	ok := true
 	if d, fired := s.rt.Match(scenario.Request{Event: scenario.EventCommand, Verb: verb, Arg: arg, User: s.user}); fired {
+		s.journalNow()
 		s.fire(e, d)
 		ok = s.runStep(cmd, d.Step, false)
 		if authTLS && ok && !s.tlsControl && lastCode(e) == 234 {
@@ -850,11 +861,28 @@ func (s *session) finalReply(cmd *pendingCmd, r reply) {
 	}
 }
 
-// answer sends a reply to the client and records it.
+// answer records a reply in the journal and sends it to the client.
+// The journal has the reply before the client can read it: a test that
+// checks the journal once its client got an answer sees that answer.
 func (s *session) answer(e *Entry, r reply) {
-	s.send(r)
-	if e != nil {
+	switch {
+	case e == nil:
+	case e == s.unjournaled:
+		s.unjournaled = nil
+		s.srv.journal.addReplied(e, r)
+	default:
 		s.srv.journal.replied(e, r)
+	}
+	s.send(r)
+	s.srv.journal.sealIfDue() // off the round trip: the reply is sent
+}
+
+// journalNow puts the current command's entry in the journal if it is not
+// there yet (state held).
+func (s *session) journalNow() {
+	if e := s.unjournaled; e != nil {
+		s.unjournaled = nil
+		s.srv.journal.add(e)
 	}
 }
 
@@ -898,6 +926,7 @@ func (s *session) sleep(d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}
+	s.journalNow()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -961,6 +990,9 @@ func (s *session) stop() {
 // with it (or never got it).
 func (s *session) finish() {
 	s.finishOnce.Do(func() {
+		s.state.Lock()
+		s.journalNow()
+		s.state.Unlock()
 		s.endAllTransfers()
 		s.closeActive()
 		s.stop()
