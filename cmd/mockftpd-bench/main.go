@@ -530,7 +530,7 @@ func (r *runner) sessions() error {
 
 // sessionsWarmUp is how many sessions a fresh worker serves before a
 // burst is measured.
-const sessionsWarmUp = 20
+const sessionsWarmUp = 100
 
 // 6. rule scaling
 func (r *runner) rules() error {
