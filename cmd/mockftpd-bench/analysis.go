@@ -154,8 +154,9 @@ const analysis = "## Analysis\n\n" +
 	"0.95-1.12× the baseline's in the runs so far, the same within their spread: the\n" +
 	"engine's per-command cost above times the ten or so commands of a session, its\n" +
 	"journal entries and the transfer bookkeeping (the passive port's binding, the data\n" +
-	"connection's wrapper; about 80 more allocations per session than the baseline's\n" +
-	"290), against `memfs`, which spares the baseline's 32 KiB copy buffer per RETR\n" +
+	"connection's wrapper; `BenchmarkSessions -benchmem` counts 366 allocations per session\n" +
+	"against 287, client included), against `memfs`, which spares the baseline's 32 KiB\n" +
+	"copy buffer per RETR\n" +
 	"(MemMapFs has no `WriteTo`) and stores a session's 1 KiB with a third fewer bytes\n" +
 	"allocated. The rates follow: mockftpd's is the baseline's within the run-to-run spread,\n" +
 	"a little above in one run, a little below in the next. No burst had an error.\n\n" +
