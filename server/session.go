@@ -79,10 +79,10 @@ type session struct {
 
 	parser replyParser // guarded by state: ftpserverlib writes from two goroutines
 	// unjournaled is the current command's entry while it is not yet in the
-	// journal (state): it goes in with its first reply, which spares the
-	// command's round trip a journal lock, or before the session waits for
-	// anything (journalNow), so that a command still owed a reply shows.
-	unjournaled *Entry
+	// journal: it goes in with its first reply, which spares the command's
+	// round trip a journal lock, or before the session waits for anything
+	// (journalNow), so that a command still owed a reply shows.
+	unjournaled atomic.Pointer[Entry]
 
 	kick    chan struct{} // a token when a reply was handled or the session is ending
 	closing atomic.Bool   // the server shuts down: end once nothing is owed
@@ -451,7 +451,10 @@ func (s *session) handleLine(l clientLine) bool {
 	}
 	// the entry joins the journal later (see unjournaled), unless a rule fires
 	e := &Entry{Session: s.number, Time: s.lastLine, User: s.user, Command: verb, Arg: arg}
-	s.unjournaled = e
+	if s.unjournaled.Load() != nil {
+		s.journalNow() // (nextLine did already: the last command is in)
+	}
+	s.unjournaled.Store(e)
 	if s.debug() {
 		shown := arg
 		if verb == "PASS" {
@@ -867,8 +870,7 @@ func (s *session) finalReply(cmd *pendingCmd, r reply) {
 func (s *session) answer(e *Entry, r reply) {
 	switch {
 	case e == nil:
-	case e == s.unjournaled:
-		s.unjournaled = nil
+	case s.unjournaled.CompareAndSwap(e, nil):
 		s.srv.journal.addReplied(e, r)
 	default:
 		s.srv.journal.replied(e, r)
@@ -878,10 +880,9 @@ func (s *session) answer(e *Entry, r reply) {
 }
 
 // journalNow puts the current command's entry in the journal if it is not
-// there yet (state held).
+// there yet.
 func (s *session) journalNow() {
-	if e := s.unjournaled; e != nil {
-		s.unjournaled = nil
+	if e := s.unjournaled.Swap(nil); e != nil {
 		s.srv.journal.add(e)
 	}
 }
@@ -990,9 +991,7 @@ func (s *session) stop() {
 // with it (or never got it).
 func (s *session) finish() {
 	s.finishOnce.Do(func() {
-		s.state.Lock()
 		s.journalNow()
-		s.state.Unlock()
 		s.endAllTransfers()
 		s.closeActive()
 		s.stop()
