@@ -17,6 +17,7 @@ import (
 	"github.com/jlaffaye/ftp"
 
 	"github.com/mockftpd/mockftpd/ftptest"
+	tc "github.com/mockftpd/mockftpd/internal/testclient"
 	"github.com/mockftpd/mockftpd/scenario"
 	"github.com/mockftpd/mockftpd/server"
 )
@@ -25,6 +26,29 @@ import (
 func withYAML(t *testing.T, y string, opts ...ftptest.Option) *ftptest.Server {
 	t.Helper()
 	return ftptest.New(t, append([]ftptest.Option{ftptest.WithScenarioText(y)}, opts...)...)
+}
+
+// stalledRetr starts a server whose RETR of /big.bin (10 MiB) stalls after
+// the given number of bytes, logs a raw client in (TYPE I) and opens its
+// passive data connection, which the test's end closes.
+func stalledRetr(t *testing.T, after int, opts ...ftptest.Option) (*ftptest.Server, *tc.Raw, net.Conn) {
+	t.Helper()
+	srv := withYAML(t, fmt.Sprintf(`
+version: 1
+files: [{path: /big.bin, size: 10MiB}]
+rules:
+  - when: {command: RETR}
+    data: {after: %d, end: stall}
+`, after), opts...)
+	c := rawDial(t, srv.Addr())
+	c.Login("u", "p")
+	c.Cmd(200, "TYPE I")
+	dc, err := deadlineDial("tcp", pasvAddr(t, c.Cmd(227, "PASV")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = dc.Close() })
+	return srv, c, dc
 }
 
 func TestSecondStorGets452(t *testing.T) {
@@ -500,21 +524,7 @@ rules:
 
 func TestABORAndSTATDuringTransfer(t *testing.T) {
 	t.Parallel()
-	srv := withYAML(t, `
-version: 1
-files: [{path: /big.bin, size: 10MiB}]
-rules:
-  - when: {command: RETR}
-    data: {after: 100000, end: stall}
-`)
-	c := rawDial(t, srv.Addr())
-	c.Login("u", "p")
-	c.Cmd(200, "TYPE I")
-	dc, err := deadlineDial("tcp", pasvAddr(t, c.Cmd(227, "PASV")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dc.Close()
+	srv, c, dc := stalledRetr(t, 100000)
 	c.Send("RETR /big.bin")
 	c.Expect(150)
 	got := 0
@@ -816,20 +826,7 @@ func TestBadScenarioDoesNotStart(t *testing.T) {
 // until the server closes.
 func TestClientLeavesDuringStalledTransfer(t *testing.T) {
 	t.Parallel()
-	srv := withYAML(t, `
-version: 1
-files: [{path: /big.bin, size: 10MiB}]
-rules:
-  - when: {command: RETR}
-    data: {after: 1000, end: stall}
-`, ftptest.WithConfig(func(cfg *server.Config) { cfg.DataTimeout = 500 * time.Millisecond }))
-	c := rawDial(t, srv.Addr())
-	c.Login("u", "p")
-	c.Cmd(200, "TYPE I")
-	dc, err := deadlineDial("tcp", pasvAddr(t, c.Cmd(227, "PASV")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c, dc := stalledRetr(t, 1000, ftptest.WithConfig(func(cfg *server.Config) { cfg.DataTimeout = 500 * time.Millisecond }))
 	c.Send("RETR /big.bin")
 	c.Expect(150)
 	c.Send("PWD") // waits behind the stalled transfer

@@ -349,17 +349,21 @@ func TestIPv6(t *testing.T) {
 	rc.Expect(226)
 }
 
+// tlsModes are the FTPS modes, with whether the client asks for TLS
+// (AUTH TLS) or starts with it.
+var tlsModes = []struct {
+	name     string
+	mode     server.TLSMode
+	explicit bool
+}{
+	{"explicit", server.TLSExplicit, true},
+	{"implicit", server.TLSImplicit, false},
+}
+
 func TestFTPS(t *testing.T) {
 	t.Parallel()
 	payload := bytes.Repeat([]byte("secure "), 100000)
-	for _, tc := range []struct {
-		name     string
-		mode     server.TLSMode
-		explicit bool
-	}{
-		{"explicit", server.TLSExplicit, true},
-		{"implicit", server.TLSImplicit, false},
-	} {
+	for _, tc := range tlsModes {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) { cfg.TLS = tc.mode }))
@@ -468,14 +472,7 @@ func TestIdleTimeout(t *testing.T) {
 // control connection is TLS (its handshake sets deadlines of its own).
 func TestIdleTimeoutOverTLS(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name     string
-		mode     server.TLSMode
-		explicit bool
-	}{
-		{"explicit", server.TLSExplicit, true},
-		{"implicit", server.TLSImplicit, false},
-	} {
+	for _, tc := range tlsModes {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv := ftptest.New(t, ftptest.WithConfig(func(cfg *server.Config) {
