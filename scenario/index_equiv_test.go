@@ -355,7 +355,7 @@ func equivRun(t *testing.T, seed uint64, rules, cmds int) {
 	if rt.Scenario() != ref.sc {
 		t.Fatalf("seed %d: the runtimes hold different scenarios", seed)
 	}
-	for i, c := range rt.set.rules {
+	for i, c := range rt.cur.Load().rules {
 		rc := ref.set.rules[i]
 		if c.rule != rc.rule || c.seen != rc.seen || c.fires != rc.fires || c.next != rc.next {
 			t.Fatalf("seed %d: rule %d counters seen/fires/next %d/%d/%d, want %d/%d/%d",
@@ -376,7 +376,7 @@ func equivRun(t *testing.T, seed uint64, rules, cmds int) {
 		if p.ref.gen != ref.gen {
 			wantSeen = nil
 		}
-		for i, c := range rt.set.rules {
+		for i, c := range rt.cur.Load().rules {
 			if got, want := gotSeen[c], wantSeen[ref.set.rules[i]]; got != want {
 				t.Fatalf("seed %d: session %d counted rule %d %d times, want %d", seed, p.s.n, i, got, want)
 			}

@@ -34,10 +34,10 @@ type Decision struct {
 // counters, the scenario state, the seeded random sources and the session
 // numbering. It is safe for concurrent use.
 type Runtime struct {
-	mu  sync.Mutex
-	set *ruleset
-	// cur is set, for the readers that need no counter: Scenario, and
-	// Match finding no candidate rule (most commands), take no lock.
+	mu sync.Mutex
+	// cur is the compiled scenario in force, replaced (never changed) under
+	// mu: Scenario, and Match finding no candidate rule (most commands),
+	// read it without the lock; the rules' counters need it.
 	cur      atomic.Pointer[ruleset]
 	state    string
 	sessions int
@@ -68,16 +68,10 @@ func prepare(sc *Scenario) *Scenario {
 // The caller holds mu (or owns rt).
 func (rt *Runtime) install(sc *Scenario) {
 	sc = prepare(sc)
-	rt.use(compile(sc, nil))
+	rt.cur.Store(compile(sc, nil))
 	rt.gen++
 	rt.state = ""
 	rt.seed(sc.Seed)
-}
-
-// use puts set in force (mu held, or rt not yet shared).
-func (rt *Runtime) use(set *ruleset) {
-	rt.set = set
-	rt.cur.Store(set)
 }
 
 func (rt *Runtime) seed(s int64) {
@@ -100,7 +94,7 @@ func (rt *Runtime) Replace(sc *Scenario) {
 	set := compile(sc, nil)
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	rt.use(set)
+	rt.cur.Store(set)
 	rt.gen++
 	rt.state = ""
 	rt.seed(sc.Seed)
@@ -112,7 +106,7 @@ func (rt *Runtime) Replace(sc *Scenario) {
 func (rt *Runtime) PrependRule(r Rule) error {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	old := rt.set.sc
+	old := rt.cur.Load().sc
 	sc := *old
 	sc.Rules = make([]Rule, 0, len(old.Rules)+1)
 	sc.Rules = append(sc.Rules, r)
@@ -136,11 +130,11 @@ func (rt *Runtime) PrependRule(r Rule) error {
 	reuse := make(map[*Rule]*crule, len(old.Rules))
 	for i := range sc.Rules[1:] {
 		sc.Rules[i+1].Index = i + 1
-		c := rt.set.rules[i]
+		c := rt.cur.Load().rules[i]
 		c.rule = &sc.Rules[i+1]
 		reuse[c.rule] = c
 	}
-	rt.use(compile(&sc, reuse))
+	rt.cur.Store(compile(&sc, reuse))
 	return nil
 }
 
@@ -149,9 +143,9 @@ func (rt *Runtime) PrependRule(r Rule) error {
 func (rt *Runtime) ClearRules() {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	sc := *rt.set.sc
+	sc := *rt.cur.Load().sc
 	sc.Rules = nil
-	rt.use(compile(&sc, nil))
+	rt.cur.Store(compile(&sc, nil))
 	rt.gen++
 }
 
@@ -175,11 +169,11 @@ func (rt *Runtime) SetState(s string) {
 func (rt *Runtime) Reset() {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	rt.use(compile(rt.set.sc, nil))
+	rt.cur.Store(compile(rt.cur.Load().sc, nil))
 	rt.gen++
 	rt.state = ""
 	rt.sessions = 0
-	rt.seed(rt.set.sc.Seed)
+	rt.seed(rt.cur.Load().sc.Seed)
 }
 
 // Delay returns how long to wait for d: Min for a fixed delay, or a value
@@ -238,9 +232,9 @@ func (s *Session) Match(req Request) (Decision, bool) {
 	if s.gen != rt.gen {
 		s.gen, s.seen = rt.gen, nil
 	}
-	if rt.set != set { // replaced meanwhile
+	if now := rt.cur.Load(); now != set { // replaced meanwhile
 		it = candIter{}
-		rt.set.candidates(req, &it)
+		now.candidates(req, &it)
 	}
 	var dec Decision
 	fired := false
@@ -296,5 +290,5 @@ func (rt *Runtime) NearMiss(req Request, user string) (rule *Rule, why string, o
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	state := rt.state
-	return nearMiss(rt.set, req, 0, &state)
+	return nearMiss(rt.cur.Load(), req, 0, &state)
 }

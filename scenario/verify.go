@@ -63,7 +63,7 @@ func Verify(sc *Scenario, rt *Runtime, records []Record) Report {
 		// near misses read the rules' counters: hold the runtime's lock
 		rt.mu.Lock()
 		defer rt.mu.Unlock()
-		set = rt.set
+		set = rt.cur.Load()
 		if sc == nil {
 			sc = set.sc
 		}
