@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mockftpd/mockftpd/scenario"
+	"github.com/mockftpd/mockftpd/scenarios"
 	"github.com/mockftpd/mockftpd/server"
 )
 
@@ -45,12 +46,14 @@ func WithScenario(sc *scenario.Scenario) Option {
 	return func(t testing.TB, cfg *server.Config) { cfg.Scenario = sc }
 }
 
-// WithScenarioFile serves a scenario file; a bad file fails the test with
-// its located errors.
+// WithScenarioFile serves a scenario file, or with "builtin:NAME" one of
+// the ready-made scenarios of package scenarios (e.g.
+// "builtin:codes/452-stor"); a bad file fails the test with its located
+// errors.
 func WithScenarioFile(path string) Option {
 	return func(t testing.TB, cfg *server.Config) {
 		t.Helper()
-		sc, err := scenario.Load(path)
+		sc, err := scenarios.LoadFile(path)
 		if err != nil {
 			t.Fatalf("ftptest: %v", err)
 		}
