@@ -2,7 +2,9 @@
 //
 //	mockftpd [flags]                 serve until SIGINT or SIGTERM
 //	mockftpd validate FILE...        check scenario files
-//	mockftpd codes [-json]           print the reply-code catalogue
+//	mockftpd scenarios [-json]       list the ready-made scenarios
+//	mockftpd scenarios show NAME     print one of them
+//	mockftpd codes [-json] [CODE]    print the reply-code catalogue (452, 4xx)
 //	mockftpd healthcheck [flags]     exit 0 when a running mockftpd is up
 //	mockftpd version                 print the version
 //
@@ -39,6 +41,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 			return runValidate(args[1:], stdout, stderr)
 		case "codes":
 			return runCodes(args[1:], stdout, stderr)
+		case "scenarios":
+			return runScenarios(args[1:], stdout, stderr)
 		case "healthcheck":
 			return runHealthcheck(ctx, args[1:], stdout, stderr, env)
 		case "help", "-h", "-help", "--help":

@@ -20,6 +20,7 @@ import (
 
 	"github.com/mockftpd/mockftpd/admin"
 	"github.com/mockftpd/mockftpd/scenario"
+	"github.com/mockftpd/mockftpd/scenarios"
 	"github.com/mockftpd/mockftpd/server"
 )
 
@@ -97,7 +98,7 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.StringVar(&f.key, "key", "", "TLS private key `file` (PEM)")
 	s.Var(&f.users, "user", "account `name:password[:/home]` (repeatable; env: comma-separated); without any, every login succeeds")
 	s.BoolVar(&f.anonymous, "anonymous", false, "with -user, also let anonymous log in with any password")
-	s.StringVar(&f.scenarioFile, "scenario", "", "scenario `file` (YAML or JSON) to serve")
+	s.StringVar(&f.scenarioFile, "scenario", "", "scenario `file` (YAML or JSON) to serve, or builtin:NAME for a ready-made one (mockftpd scenarios lists them)")
 	s.Var(&f.replies, "reply", "add a rule `VERB=CODE text`, e.g. 'STOR=452 Insufficient storage space' (repeatable; env: one per line)")
 	s.StringVar(&f.banner, "banner", "", "text of the 220 greeting")
 	s.DurationVar(&f.idleTimeout, "idle-timeout", 15*time.Minute, "close sessions idle this `long` with 421")
@@ -120,7 +121,7 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.Var(&f.adminMaxFileSize, "admin-max-file-size", "largest file `size` PUT /api/files accepts, e.g. 64MiB")
 	s.Usage = func() {
 		out := s.Output()
-		fmt.Fprintf(out, "Usage: mockftpd [flags]\n       mockftpd validate FILE...\n       mockftpd codes [-json]\n       mockftpd healthcheck [flags]\n       mockftpd version\n\nFlags (each also from the environment as MOCKFTPD_<NAME>, e.g. MOCKFTPD_PASSIVE_PORTS):\n")
+		fmt.Fprintf(out, "Usage: mockftpd [flags]\n       mockftpd validate FILE...\n       mockftpd scenarios [-json] [TEXT...]\n       mockftpd scenarios show NAME\n       mockftpd codes [-json] [CODE|4xx...]\n       mockftpd healthcheck [flags]\n       mockftpd version\n\nFlags (each also from the environment as MOCKFTPD_<NAME>, e.g. MOCKFTPD_PASSIVE_PORTS):\n")
 		s.PrintDefaults()
 	}
 	return f
@@ -211,7 +212,7 @@ func (f *serveFlags) config(logger *slog.Logger) (server.Config, error) {
 	}
 	sc, err := f.loadScenario(true)
 	if err != nil {
-		if !f.scenarioOptional || !errors.Is(err, fs.ErrNotExist) {
+		if !f.scenarioOptional || !errors.Is(err, fs.ErrNotExist) || f.builtin() {
 			return cfg, err
 		}
 		logger.Warn("scenario file missing; serving without a scenario until it appears (-scenario-optional)", "file", f.scenarioFile)
@@ -229,11 +230,13 @@ func (f *serveFlags) config(logger *slog.Logger) (server.Config, error) {
 func (f *serveFlags) loadScenario(fromFile bool) (*scenario.Scenario, error) {
 	sc := &scenario.Scenario{Version: scenario.FormatVersion, Name: "command line"}
 	if fromFile && f.scenarioFile != "" {
-		if _, err := os.Stat(f.scenarioFile); err != nil {
-			return nil, fmt.Errorf("-scenario: %w", err)
+		if !f.builtin() {
+			if _, err := os.Stat(f.scenarioFile); err != nil {
+				return nil, fmt.Errorf("-scenario: %w", err)
+			}
 		}
 		var err error
-		if sc, err = scenario.Load(f.scenarioFile); err != nil {
+		if sc, err = scenarios.LoadFile(f.scenarioFile); err != nil {
 			return nil, err
 		}
 	}
@@ -252,6 +255,14 @@ func (f *serveFlags) loadScenario(fromFile bool) (*scenario.Scenario, error) {
 		return nil, err
 	}
 	return sc, nil
+}
+
+// builtin reports whether -scenario names a library scenario
+// (builtin:NAME), which is part of the binary: never missing, never
+// reloaded.
+func (f *serveFlags) builtin() bool {
+	_, ok := scenarios.Builtin(f.scenarioFile)
+	return ok
 }
 
 // adminOptions checks the admin flags: the address (a bare port means
@@ -375,7 +386,7 @@ func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Wr
 	// The file is stamped before it is loaded: a change in between is
 	// seen by the watcher rather than lost.
 	var watch *watcher
-	if f.scenarioFile != "" && f.reload {
+	if f.scenarioFile != "" && f.reload && !f.builtin() {
 		watch = newWatcher(f.scenarioFile, f.reloadInterval, logger)
 		watch.stampNow()
 	}
@@ -437,7 +448,7 @@ func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Wr
 				case <-ctx.Done():
 					return
 				case <-reload:
-					logger.Warn("SIGHUP: nothing to reload (no -scenario file, or -reload=false)")
+					logger.Warn("SIGHUP: nothing to reload (no -scenario file, a builtin: scenario, or -reload=false)")
 				}
 			}
 		}()

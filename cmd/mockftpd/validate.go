@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/mockftpd/mockftpd/scenario"
+	"github.com/mockftpd/mockftpd/scenarios"
 )
 
-// runValidate checks scenario files and prints located errors.
+// runValidate checks scenario files (or builtin:NAME) and prints located
+// errors.
 func runValidate(files []string, stdout, stderr io.Writer) int {
 	if len(files) == 0 {
 		fmt.Fprintln(stderr, "usage: mockftpd validate FILE...")
@@ -15,7 +16,7 @@ func runValidate(files []string, stdout, stderr io.Writer) int {
 	}
 	bad := 0
 	for _, f := range files {
-		sc, err := scenario.Load(f)
+		sc, err := scenarios.LoadFile(f)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			bad++
