@@ -138,4 +138,3 @@ func TestValidateBuiltin(t *testing.T) {
 		t.Fatalf("validate builtin:nope: exit %d: %s", code, errs)
 	}
 }
-
