@@ -12,7 +12,9 @@
 #  4. checks the final image: size under 20 MB, numeric non-root user,
 #     HEALTHCHECK, refusal to start without an admin token;
 #  5. runs it with "buildah run --isolation chroot --network host" on free
-#     loopback ports chosen here, and drives it: an FTP session (login, STOR,
+#     loopback ports chosen here, serving the README's built-in scenario
+#     (builtin:disk-full-second-upload, checked with curl as the README
+#     says), and drives it: an FTP session (login, STOR,
 #     LIST, RETR) with docker/smoke, a scenario put through the admin API
 #     with curl that makes STOR fail with 452, the client seeing the 452, the
 #     journal showing it, and "mockftpd healthcheck" run inside the image.
@@ -150,6 +152,12 @@ set -e
 	die "without a token the image should refuse to start with exit code 2 naming MOCKFTPD_ADMIN_TOKEN; got $rc: $out"
 echo "no token: refused as it should: $out"
 "${B[@]}" run --isolation chroot --network host "$run_ctr" -- /mockftpd version
+# The scenario library is part of the binary.
+lib=$("${B[@]}" run --isolation chroot --network host "$run_ctr" -- /mockftpd scenarios)
+for name in disk-full-second-upload busy-file codes/452-stor data/slow-link-64kbps; do
+	grep -q "^$name " <<<"$lib" || die "mockftpd scenarios in the image does not list $name: $lib"
+done
+echo "mockftpd scenarios in the image: $(($(wc -l <<<"$lib") - 1)) built-in scenarios"
 
 # ------------------------------------------------------------- 5. run it
 # Free loopback ports, away from the image's defaults: one for FTP, one for
@@ -186,6 +194,7 @@ say "run: FTP 127.0.0.1:$FTP_PORT, admin $API, passive $PASV_START-$((PASV_START
 	--env MOCKFTPD_ADMIN_TOKEN="$TOKEN" \
 	--env MOCKFTPD_PASSIVE_PORTS="$PASV_START-$((PASV_START + 9))" \
 	--env MOCKFTPD_PUBLIC_HOST=127.0.0.1 \
+	--env MOCKFTPD_SCENARIO=builtin:disk-full-second-upload \
 	"$run_ctr" -- /mockftpd >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for i in $(seq 100); do
@@ -217,6 +226,17 @@ uid=$(awk '/^Uid:/ {print $2}' "/proc/$MOCKFTPD_PID/status")
 echo "up; mockftpd is pid $MOCKFTPD_PID, uid $uid, chrooted in the image"
 
 api() { curl -sS -m 10 -H "Authorization: Bearer $TOKEN" "$@"; }
+
+say "README: the built-in disk-full-second-upload (curl -T twice: 0, then 25 with 452)"
+grep -q '"scenario":"disk-full-second-upload"' "$WORK/server.log" || die "the image does not serve builtin:disk-full-second-upload"
+printf 'notes\n' >"$WORK/notes.txt"
+curl -sS -m 10 -T "$WORK/notes.txt" "ftp://127.0.0.1:$FTP_PORT/" --user demo:demo || die "first upload (curl exit $?)"
+set +e
+out=$(curl -sS -m 10 -T "$WORK/notes.txt" "ftp://127.0.0.1:$FTP_PORT/" --user demo:demo 2>&1)
+rc=$?
+set -e
+[ $rc = 25 ] && grep -q 452 <<<"$out" || die "second upload: curl exit $rc ($out), want 25 with 452"
+echo "first upload stored; second: $out"
 
 say "FTP session: login, STOR, LIST, RETR (docker/smoke, jlaffaye/ftp)"
 go build -o "$WORK/smoke" ./docker/smoke || die "building docker/smoke"
