@@ -24,12 +24,7 @@ func TestFreshModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module of its own (-short)")
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goTool); err != nil {
-		if goTool, err = exec.LookPath("go"); err != nil {
-			t.Skip("no go command: install Go 1.26 (https://go.dev/dl/)")
-		}
-	}
+	goTool := findGo(t)
 	checkout, err := filepath.Abs(".")
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +105,20 @@ func TestFreshModule(t *testing.T) {
 	if out := run("validate", "builtin:busy-file", "builtin:data/upload-disk-full-at-10mib"); strings.Count(out, ": ok (") != 2 {
 		t.Errorf("mockftpd validate builtin:...:\n%s", out)
 	}
+}
+
+// findGo returns the go command of the toolchain running the tests.
+func findGo(t *testing.T) string {
+	t.Helper()
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goTool); err == nil {
+		return goTool
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command: install Go 1.26 (https://go.dev/dl/)")
+	}
+	return goTool
 }
 
 // readmeBlock returns the first code block that opens with fence after
