@@ -3,7 +3,8 @@
 #
 #   docker build -t mockftpd .
 #   docker run --rm -p 2121:2121 -p 8021:8021 -p 30000-30009:30000-30009 \
-#     -e MOCKFTPD_PUBLIC_HOST=127.0.0.1 -e MOCKFTPD_ADMIN_TOKEN=s3cret mockftpd
+#     -e MOCKFTPD_PUBLIC_HOST=127.0.0.1 -e MOCKFTPD_ADMIN_TOKEN=s3cret \
+#     -e MOCKFTPD_SCENARIO=builtin:disk-full-second-upload mockftpd
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
@@ -38,6 +39,8 @@ COPY --from=build /out/mockftpd /mockftpd
 #    (mockftpd refuses to start without it; MOCKFTPD_ADMIN= switches it off);
 #  - the scenario /scenarios/default.yaml when it exists (mount a folder on
 #    /scenarios), reloaded whenever it changes; without it, a plain server.
+#    MOCKFTPD_SCENARIO=builtin:NAME serves one of the scenarios built into
+#    the binary instead ("docker run --rm mockftpd scenarios" lists them).
 ENV MOCKFTPD_LISTEN=0.0.0.0:2121 \
     MOCKFTPD_PASSIVE_PORTS=30000-30009 \
     MOCKFTPD_ADMIN=0.0.0.0:8021 \
