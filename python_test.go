@@ -34,6 +34,33 @@ func TestPythonPackage(t *testing.T) {
 		pytest(t, python, filepath.Join(repo, "python"), env, "-p", "no:cacheprovider", "-q", "-rs")
 	})
 
+	t.Run("pip install", func(t *testing.T) {
+		// Installed (here into a folder of its own, from a copy: setuptools
+		// builds in the source tree), the plugin loads without -p.
+		if exec.Command(python, "-c", "import setuptools, pip").Run() != nil {
+			msg := "no pip and setuptools: apt-get install python3-pip python3-setuptools"
+			if os.Getenv("CI") == "true" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+		src, target, dir := t.TempDir(), t.TempDir(), t.TempDir()
+		if err := os.CopyFS(src, os.DirFS(filepath.Join(repo, "python"))); err != nil {
+			t.Fatal(err)
+		}
+		install := exec.Command(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+			"--no-build-isolation", "--no-deps", "--no-index", "--target", target, src)
+		install.Env = append(env, "PIP_ROOT_USER_ACTION=ignore")
+		if out, err := install.CombinedOutput(); err != nil {
+			t.Fatalf("pip install: %v\n%s", err, out)
+		}
+		test := "def test_fixture(mockftpd):\n    assert mockftpd.journal() == []\n"
+		if err := os.WriteFile(filepath.Join(dir, "test_installed.py"), []byte(test), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		pytest(t, python, dir, append(env, "PYTHONPATH="+target), "-p", "no:cacheprovider", "-q", "test_installed.py")
+	})
+
 	t.Run("README example", func(t *testing.T) {
 		readme, err := os.ReadFile("README.md")
 		if err != nil {
