@@ -411,7 +411,9 @@ class MockFTPD:
 
     def builtin(self, name, reset=True):
         """Puts one of the built-in scenarios in force (``mockftpd
-        scenarios`` lists them): ``"busy-file"``, ``"codes/452-stor"``."""
+        scenarios`` lists them): ``"busy-file"``, ``"codes/452-stor"``.
+        Their text comes from the local binary (see find_binary), also for
+        a server reached with attach()."""
         return self.scenario(self.builtin_text(name), reset=reset)
 
     def builtin_text(self, name):
