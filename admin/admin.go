@@ -194,7 +194,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	// Nothing the API sends is a page: a browser that is sent to a file
-	// (an uploaded .html, say) must neither sniff nor run it.
+	// (an uploaded .html, say) must neither sniff nor run it. A route that
+	// serves a page of its own replaces this policy with the page's.
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; sandbox")
 	if msg := a.hosts.check(r); msg != "" {

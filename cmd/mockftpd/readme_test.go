@@ -23,7 +23,10 @@ func TestREADMECurlExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, block, ok := strings.Cut(string(readme), "### curl, one line per route\n\n```sh\n")
-	if block, _, ok = strings.Cut(block, "```"); !ok {
+	if ok {
+		block, _, ok = strings.Cut(block, "```")
+	}
+	if !ok {
 		t.Fatal("no curl block in the README")
 	}
 	r := start(t, []string{"-listen", "127.0.0.1:0", "-admin", "127.0.0.1:0"}, map[string]string{"MOCKFTPD_ADMIN_TOKEN": "s3cret"})
