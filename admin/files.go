@@ -153,7 +153,11 @@ func (a *API) putFile(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, &mbe):
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("file over the limit of %d bytes (-admin-max-file-size); %s", limit, unchanged))
 		case body.err != nil:
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("the request body stopped after %d bytes (%v); %s", n, body.err, unchanged))
+			why := body.err.Error()
+			if errors.Is(body.err, os.ErrDeadlineExceeded) {
+				why = fmt.Sprintf("it stalled: less than %d KiB in %s", transferProgress>>10, a.transferWindow)
+			}
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("the request body stopped after %d bytes (%s); %s", n, why, unchanged))
 		default:
 			fileError(w, p, fmt.Errorf("writing failed, %s: %w", unchanged, err))
 		}

@@ -100,7 +100,7 @@ func TestPutFileFailureKeepsTheFile(t *testing.T) {
 			e.forgetServed()
 			c = e.rawRequest("PUT /api/files/d/keep.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50000\r\n", strings.Repeat("z", 20000))
 			resp, body, _ := readResponse(t, c, &http.Request{Method: "PUT"})
-			if resp.StatusCode != 400 || !strings.Contains(body, "stopped after 20000 bytes") || !strings.Contains(body, "unchanged") {
+			if resp.StatusCode != 400 || !strings.Contains(body, "stopped after 20000 bytes (it stalled") || !strings.Contains(body, "unchanged") {
 				t.Fatalf("stalled body: %d %s", resp.StatusCode, body)
 			}
 			e.waitServed("PUT /api/files/d/keep.txt")
