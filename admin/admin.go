@@ -229,17 +229,17 @@ func (j *jsonWriter) WriteHeader(code int) {
 	h.Del("Content-Type")
 	h.Del("Content-Length")
 	r := j.r
-	switch {
-	case code == http.StatusMethodNotAllowed:
+	switch code {
+	case http.StatusMethodNotAllowed:
 		writeError(j.ResponseWriter, code, fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, h.Get("Allow")))
-	case code >= 300 && code < 400:
+	case http.StatusNotFound:
+		writeError(j.ResponseWriter, code, fmt.Sprintf("no route %s %s; GET /api/openapi.json lists the routes", r.Method, r.URL.Path))
+	default: // a redirect
 		loc := h.Get("Location")
 		writeJSON(j.ResponseWriter, code, redirectBody{
 			Location: loc,
 			Message:  fmt.Sprintf("%s is not the route's canonical path: send the request to %s", r.URL.Path, loc),
 		})
-	default:
-		writeError(j.ResponseWriter, http.StatusNotFound, fmt.Sprintf("no route %s %s; GET /api/openapi.json lists the routes", r.Method, r.URL.Path))
 	}
 }
 
@@ -254,7 +254,12 @@ func (j *jsonWriter) Write(p []byte) (int, error) {
 func (j *jsonWriter) Unwrap() http.ResponseWriter { return j.ResponseWriter }
 
 func muxCode(code int) bool {
-	return code == http.StatusNotFound || code == http.StatusMethodNotAllowed || (code >= 300 && code < 400)
+	switch code {
+	case http.StatusNotFound, http.StatusMethodNotAllowed,
+		http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
 }
 
 type redirectBody struct {
