@@ -37,6 +37,9 @@ COPY --from=build /out/mockftpd /mockftpd
 #    set MOCKFTPD_PUBLIC_HOST to the address clients use, e.g. 127.0.0.1);
 #  - the admin API on all interfaces, so MOCKFTPD_ADMIN_TOKEN is required
 #    (mockftpd refuses to start without it; MOCKFTPD_ADMIN= switches it off);
+#    it answers to any host name (a container is reached as localhost, its
+#    service name, "docker" from a CI's Docker-in-Docker...), which the
+#    token makes safe from DNS rebinding;
 #  - the scenario /scenarios/default.yaml when it exists (mount a folder on
 #    /scenarios), reloaded whenever it changes; without it, a plain server.
 #    MOCKFTPD_SCENARIO=builtin:NAME serves one of the scenarios built into
@@ -44,6 +47,7 @@ COPY --from=build /out/mockftpd /mockftpd
 ENV MOCKFTPD_LISTEN=0.0.0.0:2121 \
     MOCKFTPD_PASSIVE_PORTS=30000-30009 \
     MOCKFTPD_ADMIN=0.0.0.0:8021 \
+    MOCKFTPD_ADMIN_ALLOW_HOST=* \
     MOCKFTPD_SCENARIO=/scenarios/default.yaml \
     MOCKFTPD_SCENARIO_OPTIONAL=true \
     MOCKFTPD_LOG_FORMAT=json

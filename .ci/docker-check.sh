@@ -265,9 +265,13 @@ out=$(api -X PUT --data-binary @"$WORK/disk-full.yaml" -H 'Content-Type: applica
 	-w '\n%{http_code}' "$API/scenario")
 [ "$(tail -n1 <<<"$out")" = 200 ] || die "PUT /api/scenario: $out"
 echo "$out" | head -n -1
-bad=$(api -X PUT --data-binary $'version: 1\nrules:\n  - whne: {command: STOR}\n' -H 'Content-Type: application/yaml' -w '\n%{http_code}' "$API/scenario")
+bad=$(api -X PUT --data-binary $'version: 1\nrules:\n  - whne: {command: STOR}\n' -H 'Content-Type: application/yaml' \
+	-w '\n%{http_code}' "$API/scenario")
 [ "$(tail -n1 <<<"$bad")" = 400 ] && grep -q '<scenario>:3:5' <<<"$bad" || die "a bad scenario should get 400 with a located error: $bad"
 echo "a bad scenario gets 400 with '<scenario>:3:5: ...'; the good one stays"
+code=$(api -o /dev/null -w '%{http_code}' -X POST --data-binary 'when: {command: STOR}' "$API/rules")
+[ "$code" = 415 ] || die "POST /api/rules as a form (curl's default type): $code, want 415"
+echo "a write typed as a form (what web pages can send) gets 415"
 
 say "FTP: STOR now gets 452"
 "$WORK/smoke" -addr "127.0.0.1:$FTP_PORT" -file /smoke/second.bin -expect-stor 452 || die "STOR did not get 452"

@@ -41,3 +41,37 @@ func ExampleNew() {
 	//   "rules": 1
 	// }
 }
+
+// Other containers reach mockftpd under its service name: allow that name.
+// A request under a name the API was not given (a web page that made its
+// own name resolve to the API's address) is refused, and so is a write
+// typed as a form.
+func ExampleOptions_allowedHosts() {
+	srv, err := server.Start(server.Config{Listen: "127.0.0.1:0"})
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	api := httptest.NewServer(admin.New(srv, admin.Options{AllowedHosts: []string{"mockftpd"}}))
+	defer api.Close()
+
+	send := func(host, contentType string) {
+		req, _ := http.NewRequest("PUT", api.URL+"/api/state", strings.NewReader(`{"state": "down"}`))
+		req.Host = host
+		req.Header.Set("Content-Type", contentType)
+		resp, err := api.Client().Do(req)
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+		fmt.Println(host, contentType, resp.Status)
+	}
+	send("mockftpd:8021", "application/json")
+	send("evil.example:8021", "application/json")
+	send("mockftpd:8021", "application/x-www-form-urlencoded")
+	api.Client().CloseIdleConnections()
+	// Output:
+	// mockftpd:8021 application/json 200 OK
+	// evil.example:8021 application/json 403 Forbidden
+	// mockftpd:8021 application/x-www-form-urlencoded 415 Unsupported Media Type
+}

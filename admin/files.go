@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path"
@@ -80,7 +81,7 @@ func (a *API) getFile(w http.ResponseWriter, r *http.Request) {
 	}
 	// A file that shrinks meanwhile ends the response early; the client
 	// sees a short body against Content-Length.
-	_, _ = io.CopyN(w, f, st.Size())
+	_, _ = io.CopyN(a.writeProgress(w), f, st.Size())
 }
 
 type fileBody struct {
@@ -90,54 +91,76 @@ type fileBody struct {
 }
 
 // putFile writes a file (creating its directories) with the request body.
+// The body goes to a new file beside the target, which is renamed over it
+// once the whole body has arrived: a body over the limit, one that stops
+// early or stalls, or a full disk leaves the old file as it was (or no
+// file, when there was none).
 func (a *API) putFile(w http.ResponseWriter, r *http.Request) {
 	p := filePath(r)
 	if p == "/" {
-		writeError(w, http.StatusBadRequest, "name a file: PUT /api/files/{path}, e.g. /api/files/inbox/report.csv")
-		return
-	}
-	limit := a.opts.MaxFileBytes
-	if r.ContentLength > limit {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("file of %d bytes over the limit of %d bytes (-admin-max-file-size)", r.ContentLength, limit))
+		refuse(w, r, http.StatusBadRequest, "name a file: PUT /api/files/{path}, e.g. /api/files/inbox/report.csv")
 		return
 	}
 	fsys := a.srv.Fs()
-	created := true
-	if st, err := fsys.Stat(p); err == nil {
-		if st.IsDir() {
-			writeError(w, http.StatusConflict, p+" is a directory")
-			return
-		}
-		created = false
+	old, err := fsys.Stat(p)
+	if err == nil && old.IsDir() {
+		refuse(w, r, http.StatusConflict, p+" is a directory")
+		return
+	}
+	created := err != nil
+	unchanged := "nothing was stored"
+	if !created {
+		unchanged += "; " + p + " is unchanged"
+	}
+	limit := a.opts.MaxFileBytes
+	if r.ContentLength > limit {
+		refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("file of %d bytes over the limit of %d bytes (-admin-max-file-size); %s", r.ContentLength, limit, unchanged))
+		return
 	}
 	// Some filesystems (afero's MemMapFs) would make a directory below a file.
 	for dir := path.Dir(p); dir != "/"; dir = path.Dir(dir) {
 		if st, err := fsys.Stat(dir); err == nil && !st.IsDir() {
-			writeError(w, http.StatusConflict, fmt.Sprintf("%s is a file, so %s cannot be made below it", dir, p))
+			refuse(w, r, http.StatusConflict, fmt.Sprintf("%s is a file, so %s cannot be made below it", dir, p))
 			return
 		}
 	}
 	if err := fsys.MkdirAll(path.Dir(p), 0o755); err != nil {
+		closeUnread(w, r)
 		fileError(w, path.Dir(p), err)
 		return
 	}
-	f, err := fsys.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	tmp, f, err := createTemp(fsys, path.Dir(p))
 	if err != nil {
+		closeUnread(w, r)
 		fileError(w, p, err)
 		return
 	}
-	n, err := io.Copy(f, http.MaxBytesReader(w, r.Body, limit))
+	body := a.readProgress(w, http.MaxBytesReader(w, r.Body, limit))
+	n, err := io.Copy(f, body)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil && !created {
+		_ = fsys.Chmod(tmp, old.Mode().Perm()) // a replaced host file keeps its mode
+	}
+	if err == nil {
+		err = fsys.Rename(tmp, p)
+	}
 	if err != nil {
-		_ = fsys.Remove(p) // never leave half a file behind
+		_ = fsys.Remove(tmp)
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("file over the limit of %d bytes (-admin-max-file-size); nothing was stored", limit))
-			return
+		switch {
+		case errors.As(err, &mbe):
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("file over the limit of %d bytes (-admin-max-file-size); %s", limit, unchanged))
+		case body.err != nil:
+			why := body.err.Error()
+			if errors.Is(body.err, os.ErrDeadlineExceeded) {
+				why = fmt.Sprintf("it stalled: less than %d KiB in %s", transferProgress>>10, a.transferWindow)
+			}
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("the request body stopped after %d bytes (%s); %s", n, why, unchanged))
+		default:
+			fileError(w, p, fmt.Errorf("writing failed, %s: %w", unchanged, err))
 		}
-		fileError(w, p, fmt.Errorf("writing failed, nothing was stored: %w", err))
 		return
 	}
 	a.opts.Logger.Info("admin: file written", "path", p, "size", n)
@@ -146,6 +169,23 @@ func (a *API) putFile(w http.ResponseWriter, r *http.Request) {
 		code = http.StatusCreated
 	}
 	writeJSON(w, code, fileBody{Path: p, Size: n, Created: created})
+}
+
+// createTemp makes a new, empty file in dir for an upload to fill; its
+// name starts with a dot (hidden from most listings).
+func createTemp(fsys afero.Fs, dir string) (string, afero.File, error) {
+	var err error
+	for range 10 {
+		name := path.Join(dir, ".mockftpd-upload-"+strconv.FormatUint(rand.Uint64(), 36))
+		var f afero.File
+		if f, err = fsys.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); err == nil {
+			return name, f, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	return "", nil, err
 }
 
 // fileError maps a filesystem error to a status.

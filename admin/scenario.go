@@ -146,7 +146,7 @@ func nodeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) error {
 // answered the request and returns false.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
 	if r.ContentLength > limit {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body of %d bytes over the limit of %d bytes", r.ContentLength, limit))
+		refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body of %d bytes over the limit of %d bytes", r.ContentLength, limit))
 		return nil, false
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
@@ -240,12 +240,12 @@ func (a *API) putScenario(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, scenarioBody{Name: sc.Name, Rules: len(sc.Rules), Files: len(sc.Files), Expectations: len(sc.Expect), Reset: reset})
 }
 
-// ParseRule reads one rule written as an item of a scenario's "rules:"
+// parseRule reads one rule written as an item of a scenario's "rules:"
 // list, in YAML or JSON, e.g. "when: {command: STOR}\nreply: 452 Disk full".
 // Errors are located in data as "<rule>:line:col: message". states lists
 // scenario states that other rules set (with next_state), so that a rule
 // may match them.
-func ParseRule(data []byte, states []string) (scenario.Rule, error) {
+func parseRule(data []byte, states []string) (scenario.Rule, error) {
 	return scenario.ParseRule(ruleSource, data, states)
 }
 
@@ -271,7 +271,7 @@ func (a *API) addRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt := a.srv.Runtime()
-	rule, err := ParseRule(data, statesSet(rt.Scenario()))
+	rule, err := parseRule(data, statesSet(rt.Scenario()))
 	if err != nil {
 		scenarioErrors(w, "bad rule; the rules in force are unchanged", err)
 		return

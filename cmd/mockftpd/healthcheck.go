@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mockftpd/mockftpd/admin"
+	"github.com/mockftpd/mockftpd/internal/ftpprobe"
 	"github.com/mockftpd/mockftpd/server"
 )
 
@@ -65,7 +65,7 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 			}
 			tok = strings.TrimSpace(string(b))
 		}
-		url := "http://" + admin.DialAddr(addr) + "/api/ready"
+		url := "http://" + ftpprobe.DialAddr(addr) + "/api/ready"
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			fmt.Fprintln(stderr, "mockftpd healthcheck:", err)
@@ -96,11 +96,11 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 		return 2
 	}
 	deadline, _ := ctx.Deadline()
-	greeting, err := admin.ProbeFTP(*listen, mode == server.TLSImplicit, time.Until(deadline))
+	greeting, err := ftpprobe.Greeting(*listen, mode == server.TLSImplicit, time.Until(deadline))
 	if err != nil {
 		fmt.Fprintln(stderr, "mockftpd healthcheck:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "ok: %s greeted %q\n", admin.DialAddr(*listen), greeting)
+	fmt.Fprintf(stdout, "ok: %s greeted %q\n", ftpprobe.DialAddr(*listen), greeting)
 	return 0
 }

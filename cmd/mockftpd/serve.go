@@ -41,7 +41,7 @@ type serveFlags struct {
 	publicHost     string
 	tlsMode        string
 	cert, key      string
-	users          listFlag
+	users          usersFlag
 	anonymous      bool
 	scenarioFile   string
 	replies        listFlag
@@ -63,10 +63,12 @@ type serveFlags struct {
 	reloadInterval   time.Duration
 
 	// admin API
-	admin            string
-	adminToken       string
-	adminTokenFile   string
-	adminMaxFileSize sizeFlag
+	admin               string
+	adminToken          string
+	adminTokenFile      string
+	adminMaxFileSize    sizeFlag
+	adminAllowHosts     listFlag
+	adminMaxConnections int
 }
 
 // sizeFlag is a byte count written as 1048576, "64MiB" or "10MB".
@@ -96,7 +98,7 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.StringVar(&f.tlsMode, "tls", "explicit", "FTPS `mode`: none, explicit (AUTH TLS offered) or implicit")
 	s.StringVar(&f.cert, "cert", "", "TLS certificate `file` (PEM); without one a self-signed certificate is made in memory")
 	s.StringVar(&f.key, "key", "", "TLS private key `file` (PEM)")
-	s.Var(&f.users, "user", "account `name:password[:/home]` (repeatable; env: comma-separated); without any, every login succeeds")
+	s.Var(&f.users, "user", "account `name:password[:/home]` (repeatable; env: comma-separated, or one a line); a password with \":\" needs a home after it, e.g. carol:pa:ss:/ (\":/\" is the root); without any, every login succeeds")
 	s.BoolVar(&f.anonymous, "anonymous", false, "with -user, also let anonymous log in with any password")
 	s.StringVar(&f.scenarioFile, "scenario", "", "scenario `file` (YAML or JSON) to serve, or builtin:NAME for a ready-made one (mockftpd scenarios lists them)")
 	s.Var(&f.replies, "reply", "add a rule `VERB=CODE text`, e.g. 'STOR=452 Insufficient storage space' (repeatable; env: one per line)")
@@ -119,6 +121,8 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.StringVar(&f.adminTokenFile, "admin-token-file", "", "read the admin API token from this `file` (e.g. a Docker secret)")
 	f.adminMaxFileSize = admin.DefaultMaxFileBytes
 	s.Var(&f.adminMaxFileSize, "admin-max-file-size", "largest file `size` PUT /api/files accepts, e.g. 64MiB")
+	s.Var(&f.adminAllowHosts, "admin-allow-host", "a host `name` the admin API answers to besides IP addresses and localhost, e.g. mockftpd (repeatable or comma-separated; \"*\": any, which needs a token)")
+	s.IntVar(&f.adminMaxConnections, "admin-max-connections", defaultAdminMaxConnections, "most simultaneous admin API `connections`; more wait for one to close")
 	s.Usage = func() {
 		out := s.Output()
 		fmt.Fprintf(out, "Usage: mockftpd [flags]\n       mockftpd validate FILE...\n       mockftpd scenarios [-json] [TEXT...]\n       mockftpd scenarios show NAME\n       mockftpd codes [-json] [CODE|4xx...]\n       mockftpd healthcheck [flags]\n       mockftpd version\n\nFlags (each also from the environment as MOCKFTPD_<NAME>, e.g. MOCKFTPD_PASSIVE_PORTS):\n")
@@ -154,15 +158,26 @@ func fillFromEnv(set *flag.FlagSet, env func(string) (string, bool)) error {
 		if !ok || v == "" {
 			return
 		}
-		values := []string{v}
+		values := []string{strings.TrimSpace(v)}
 		switch fl.Name {
 		case "user":
-			values = strings.Split(v, ",")
+			values = splitUsers(v)
 		case "reply":
 			values = strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), "\n")
+			for i := range values {
+				values[i] = strings.TrimSpace(values[i])
+			}
+		case "admin-allow-host":
+			values = strings.Split(v, ",")
+			for i := range values {
+				values[i] = strings.TrimSpace(values[i])
+			}
+		case "admin-token":
+			// As it is: a blank or padded token is an error, not "no token".
+			values = []string{v}
 		}
 		for _, one := range values {
-			if one = strings.TrimSpace(one); one == "" {
+			if one == "" {
 				continue
 			}
 			if err := fl.Value.Set(one); err != nil {
@@ -203,13 +218,7 @@ func (f *serveFlags) config(logger *slog.Logger) (server.Config, error) {
 	if (f.cert == "") != (f.key == "") {
 		return cfg, errors.New("-cert and -key go together")
 	}
-	for _, u := range f.users {
-		user, err := server.ParseUser(u)
-		if err != nil {
-			return cfg, err
-		}
-		cfg.Users = append(cfg.Users, user)
-	}
+	cfg.Users = append(cfg.Users, f.users...)
 	sc, err := f.loadScenario(true)
 	if err != nil {
 		if !f.scenarioOptional || !errors.Is(err, fs.ErrNotExist) || f.builtin() {
@@ -266,7 +275,8 @@ func (f *serveFlags) builtin() bool {
 }
 
 // adminOptions checks the admin flags: the address (a bare port means
-// loopback), the token (required beyond loopback) and the limits.
+// loopback), the token (required beyond loopback), the host names and the
+// limits.
 func (f *serveFlags) adminOptions(logger *slog.Logger) (addr string, opts admin.Options, err error) {
 	if f.admin == "" {
 		if f.adminToken != "" || f.adminTokenFile != "" {
@@ -278,7 +288,7 @@ func (f *serveFlags) adminOptions(logger *slog.Logger) (addr string, opts admin.
 	if _, err := strconv.Atoi(addr); err == nil {
 		addr = "127.0.0.1:" + addr
 	}
-	token := f.adminToken
+	token, tokenFrom := f.adminToken, "-admin-token (MOCKFTPD_ADMIN_TOKEN)"
 	if f.adminTokenFile != "" {
 		if token != "" {
 			return "", opts, errors.New("-admin-token and -admin-token-file both set: give one")
@@ -290,11 +300,30 @@ func (f *serveFlags) adminOptions(logger *slog.Logger) (addr string, opts admin.
 		if token = strings.TrimSpace(string(b)); token == "" {
 			return "", opts, fmt.Errorf("-admin-token-file %s is empty", f.adminTokenFile)
 		}
+		tokenFrom = "-admin-token-file " + f.adminTokenFile
 	}
-	if err := admin.CheckListen(addr, token); err != nil {
+	if err := checkListen(addr, token); err != nil {
 		return "", opts, fmt.Errorf("-admin (MOCKFTPD_ADMIN): %w; or switch the admin API off with an empty -admin / MOCKFTPD_ADMIN", err)
 	}
-	return addr, admin.Options{Token: token, MaxFileBytes: int64(f.adminMaxFileSize), Logger: logger.With("component", "admin")}, nil
+	if f.adminMaxConnections < 1 {
+		return "", opts, fmt.Errorf("-admin-max-connections %d: want 1 or more", f.adminMaxConnections)
+	}
+	opts = admin.Options{Token: token, MaxFileBytes: int64(f.adminMaxFileSize), Logger: logger.With("component", "admin")}
+	for _, h := range f.adminAllowHosts {
+		for _, one := range strings.Split(h, ",") {
+			opts.AllowedHosts = append(opts.AllowedHosts, strings.TrimSpace(one))
+		}
+	}
+	// The name the API listens on is one its clients use.
+	if host, _, _ := net.SplitHostPort(addr); host != "" && net.ParseIP(host) == nil {
+		opts.AllowedHosts = append(opts.AllowedHosts, host)
+	}
+	if err := opts.Validate(); err != nil {
+		msg := strings.ReplaceAll(err.Error(), "the admin token", tokenFrom)
+		msg = strings.ReplaceAll(msg, "allowed host", "-admin-allow-host (MOCKFTPD_ADMIN_ALLOW_HOST)")
+		return "", opts, errors.New(msg)
+	}
+	return addr, opts, nil
 }
 
 // parseReplyFlag reads "VERB=CODE text" (VERB may be "*" or "A,B").
@@ -415,16 +444,12 @@ func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Wr
 	var wg sync.WaitGroup
 	var hs *http.Server
 	if adminLn != nil {
-		hs = &http.Server{
-			Handler:           admin.New(srv, adminOpts),
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		}
+		hs = newAdminServer(admin.New(srv, adminOpts), logger)
+		ln := newLimitListener(adminLn, f.adminMaxConnections, logger)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := hs.Serve(adminLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				logger.Error("admin API stopped", "err", err)
 			}
 		}()
