@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -246,18 +245,11 @@ func (a *API) putScenario(w http.ResponseWriter, r *http.Request) {
 // scenario states that other rules set (with next_state), so that a rule
 // may match them.
 func ParseRule(data []byte, states []string) (scenario.Rule, error) {
-	return scenario.ParseRule(ruleSource, data, states)
-}
-
-// statesSet lists the states the rules of sc move to.
-func statesSet(sc *scenario.Scenario) []string {
-	var out []string
-	for _, r := range sc.Rules {
-		if r.NextState != "" && !slices.Contains(out, r.NextState) {
-			out = append(out, r.NextState)
-		}
+	in := &scenario.Scenario{}
+	for _, s := range states {
+		in.Rules = append(in.Rules, scenario.Rule{NextState: s})
 	}
-	return out
+	return scenario.ParseRule(ruleSource, data, in)
 }
 
 type rulesBody struct {
@@ -271,7 +263,7 @@ func (a *API) addRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt := a.srv.Runtime()
-	rule, err := ParseRule(data, statesSet(rt.Scenario()))
+	rule, err := scenario.ParseRule(ruleSource, data, rt.Scenario()) // its states and custom commands
 	if err != nil {
 		scenarioErrors(w, "bad rule; the rules in force are unchanged", err)
 		return

@@ -86,12 +86,14 @@ func TestRoundTripBuilder(t *testing.T) {
 			Times(4).NextState("s1").Named("everything").
 			DelayRange(0, 5*time.Millisecond).Reply(452, " odd  spacing ").Reply(226, "two\nlines").
 			Then(ThenReset)).
-		Rule(On("RETR").State("s1").Data(DataFault{
+		Rule(On("STOR").State("s1").Data(DataFault{
 			After: 1000, End: EndStall, Reply: &Reply{}, KeepPartial: &keep, Rate: 3 << 20, Chunk: 7,
 			ChunkDelay: time.Millisecond, Corrupt: 100,
 			DelayPreliminary: DelaySpec{Min: time.Second}, DelayData: DelaySpec{Max: time.Second},
-			DelayFinal: DelaySpec{Min: 1, Max: 2}, AdvertiseHost: "10.1.2.3", AdvertisePort: 21,
-		}).Preliminary(150, "").Final(226, "")).
+			DelayFinal: DelaySpec{Min: 1, Max: 2},
+		}).Preliminary(150, "")).
+		Rule(On("RETR").Final(226, "")).
+		Rule(On("PASV").Data(DataFault{AdvertiseHost: "10.1.2.3", AdvertisePort: 21})).
 		Rule(On("LIST").Data(DataFault{Refuse: Refuse425})).
 		Rule(On("NLST").Arg("").Pass().Then(ThenStall)).
 		Rule(On("SITE").ReplyRaw("299 custom\r\n").ReplyRaw("garbage")).
@@ -102,7 +104,8 @@ func TestRoundTripBuilder(t *testing.T) {
 		Expecting(Expectation{NoCommandAfter: 530})
 	sc.Settings = Settings{Banner: "hi", Features: []string{"UTF8", "MLST type*;size*;"}, Syst: "UNIX", Disable: []string{"EPSV"}, IdleTimeout: Duration(90 * time.Second)}
 	sc.Files = append(sc.Files, File{Path: "/old", Content: "x", ModTime: time.Date(2020, 1, 2, 3, 4, 5, 6, time.UTC)})
-	if err := sc.Validate(); err != nil {
+	sc, err := sc.Normalize()
+	if err != nil {
 		t.Fatal(err)
 	}
 	roundTrip(t, sc)

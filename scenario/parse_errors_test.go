@@ -143,7 +143,7 @@ rules:
 files:
   - {path: /big, size: 10XB}
 `,
-		`t.yaml:3:24: unknown size unit "XB" in "10XB" (use B, kB, MB, GB, TB, KiB, MiB, GiB or TiB)`},
+		`t.yaml:3:24: unknown size unit "XB" in "10XB" (use B, kB, MB, GB, TB, PB, EB, KiB, MiB, GiB, TiB, PiB or EiB)`},
 	{`relative file path`,
 		`version: 1
 files:
@@ -260,7 +260,7 @@ rules:
 	{`bad advertise host and port`,
 		`version: 1
 rules:
-  - when: {command: RETR}
+  - when: {command: PASV}
     data: {advertise_host: "::1", advertise_port: 70000}
 `,
 		`t.yaml:4:28: advertise_host must be an IPv4 address (227 replies carry one), got "::1"
@@ -270,7 +270,7 @@ t.yaml:4:51: expected a port between 1 and 65535, got 70000`},
 rules:
   - when: {command: RETR
 `,
-		`t.yaml:2: YAML syntax error: did not find expected ',' or '}'`},
+		`t.yaml:3:3: YAML syntax error: did not find expected ',' or '}'`},
 	{`repeated field`,
 		`version: 1
 version: 1

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -44,48 +43,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// TestSchemaInSyncWithParser checks that schema.json describes exactly the
-// keys the decoder knows, object by object.
-func TestSchemaInSyncWithParser(t *testing.T) {
-	var doc schemaDoc
-	if err := json.Unmarshal(Schema(), &doc); err != nil {
-		t.Fatal(err)
-	}
-	for obj, fields := range knownFields {
-		var props map[string]json.RawMessage
-		if obj == objScenario {
-			props = doc.Properties
-		} else {
-			def, ok := doc.Defs[obj]
-			if !ok {
-				t.Errorf("schema has no $defs/%s", obj)
-				continue
-			}
-			props = def.props()
-		}
-		want := append([]string(nil), fields...)
-		sort.Strings(want)
-		if got := sortedKeys(props); strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Errorf("%s: schema properties %v, parser fields %v", obj, got, want)
-		}
-	}
-	// the rule's shorthand step keys are described as in a step
-	for _, f := range stepFields {
-		if !bytes.Equal(compact(t, doc.Defs["rule"].Properties[f]), compact(t, doc.Defs["step"].Properties[f])) && f != "pass" && f != "preliminary" && f != "final" {
-			t.Errorf("rule.%s and step.%s differ in the schema", f, f)
-		}
-	}
-}
-
-func compact(t *testing.T, raw json.RawMessage) []byte {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(v)
-	return b
 }
 
 func compileSchema(t testing.TB) *jsonschema.Schema {
