@@ -163,6 +163,12 @@ func yamlError(name string, data []byte, err error) *Error {
 	}
 	line, _ := strconv.Atoi(m[1])
 	e := &Error{File: name, Line: line, Msg: "YAML syntax error: " + m[2]}
+	switch m[2] {
+	case "did not find expected key", "did not find expected '-' indicator":
+		e.Msg += " (check the indentation of this line)"
+	case "mapping values are not allowed in this context":
+		e.Msg += ` (check the indentation of this line, and quote a text that holds ": ")`
+	}
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	fails := func(k int) bool { // the first k lines fail with the same message
 		var n yaml.Node

@@ -385,6 +385,36 @@ rules:
 `,
 		`t.yaml:4:25: "chunk_delay" applies only with "chunk"
 t.yaml:4:38: a size must not be negative, got "-1"`},
+	{`over-indented key`,
+		`version: 1
+rules:
+  - when: {command: STOR}
+     reply: 452
+`,
+		`t.yaml:4:6: YAML syntax error: did not find expected key (check the indentation of this line)`},
+	{`under-indented key`,
+		`version: 1
+rules:
+  - when:
+      command: STOR
+    reply: 452
+   then: close
+`,
+		`t.yaml:6:4: YAML syntax error: did not find expected '-' indicator (check the indentation of this line)`},
+	{`key indented as its parent's sibling`,
+		`version: 1
+settings:
+  banner: x
+ syst: y
+`,
+		`t.yaml:4:2: YAML syntax error: did not find expected key (check the indentation of this line)`},
+	{`unquoted colon in a reply`,
+		`version: 1
+rules:
+  - when: {command: STOR}
+    reply: 452 Error: disk full
+`,
+		`t.yaml:4: YAML syntax error: mapping values are not allowed in this context (check the indentation of this line, and quote a text that holds ": ")`},
 	{`top level list`,
 		`[1, 2]
 `,
