@@ -129,7 +129,7 @@ func raw(t *testing.T, name string, src []byte) *Scenario {
 	}
 	d := newDecoder(name, len(src))
 	sc := &Scenario{Source: name}
-	d.value(root, reflect.ValueOf(sc).Elem(), "", nil)
+	d.value(root, reflect.ValueOf(sc).Elem(), nil)
 	if len(d.errs) > 0 {
 		t.Fatal(d.errs)
 	}

@@ -27,7 +27,9 @@ func ParseRule(name string, data []byte, in *Scenario) (Rule, error) {
 	const path = "rules[0]"
 	d := newDecoder(name, len(data))
 	sc := &Scenario{Version: FormatVersion, Source: name, Rules: make([]Rule, 1)}
-	d.value(body, reflect.ValueOf(&sc.Rules[0]).Elem(), path, nil)
+	d.push("rules")
+	d.item(0)
+	d.value(body, reflect.ValueOf(&sc.Rules[0]).Elem(), nil)
 	var states []string
 	if in != nil {
 		sc.Settings.CustomCommands = in.Settings.CustomCommands

@@ -14,15 +14,15 @@ import (
 
 // decodeNode reads the root: "x-" keys are ignored (a place for YAML
 // anchors and notes) and "version" is required.
-func (sc *Scenario) decodeNode(d *decoder, n *yaml.Node, path string, _ *fieldInfo) bool {
+func (sc *Scenario) decodeNode(d *decoder, n *yaml.Node, _ *fieldInfo) bool {
 	si := infoOf(reflect.TypeFor[Scenario]())
-	pairs, ok := d.pairs(n, path, si.typ, si.names, func(k string) bool { return strings.HasPrefix(k, "x-") })
+	pairs, ok := d.pairs(n, si.typ, si.names, func(k string) bool { return strings.HasPrefix(k, "x-") })
 	if !ok {
 		return false
 	}
-	d.fields(pairs, reflect.ValueOf(sc).Elem(), path)
+	d.fields(pairs, reflect.ValueOf(sc).Elem())
 	if !has(pairs, "version") {
-		d.errorf(n, "version", `missing "version: 1" (the scenario format version)`)
+		d.errorAt(n, "version", `missing "version: 1" (the scenario format version)`)
 	}
 	return true
 }
@@ -43,9 +43,9 @@ var ruleKeys = append(append([]string(nil), infoOf(reflect.TypeFor[Rule]()).name
 
 // decodeNode reads a rule: its own keys, and either "responses" or the
 // keys of its single step.
-func (r *Rule) decodeNode(d *decoder, n *yaml.Node, path string, _ *fieldInfo) bool {
+func (r *Rule) decodeNode(d *decoder, n *yaml.Node, _ *fieldInfo) bool {
 	t := reflect.TypeFor[Rule]()
-	pairs, ok := d.pairs(n, path, t, ruleKeys, nil)
+	pairs, ok := d.pairs(n, t, ruleKeys, nil)
 	if !ok {
 		return false
 	}
@@ -62,40 +62,45 @@ func (r *Rule) decodeNode(d *decoder, n *yaml.Node, path string, _ *fieldInfo) b
 			own = append(own, p)
 		}
 	}
-	d.fields(own, reflect.ValueOf(r).Elem(), path)
-	sp := join(path, "steps")
+	d.fields(own, reflect.ValueOf(r).Elem())
+	for _, p := range pairs {
+		switch {
+		case responses != nil && contains(stepKeys, p.key):
+			d.errorAt(p.kn, p.key, "%q cannot be combined with \"responses\" at the rule level: put it inside a response", p.key)
+		case responses == nil && p.key == "exhausted":
+			d.errorAt(p.kn, p.key, `"exhausted" applies only to a rule with "responses"`)
+		}
+	}
+	d.push("steps")
+	defer d.pop()
 	switch {
 	case responses != nil && len(short) > 0:
-		for _, p := range short {
-			d.errorf(p.kn, join(path, p.key), "%q cannot be combined with \"responses\" at the rule level: put it inside a response", p.key)
-		}
 	case responses != nil:
 		items := resolve(responses.v)
 		if items == nil || !d.spend() {
 			return false
 		}
 		if items.Kind != yaml.SequenceNode {
-			d.errorf(items, sp, "expected a list of responses, got %s", describe(items))
+			d.errorf(items, "expected a list of responses, got %s", describe(items))
 			return false
 		}
 		if len(items.Content) == 0 {
-			d.errorf(items, sp, "expected at least one response, got an empty list")
+			d.errorf(items, "expected at least one response, got an empty list")
 		}
 		r.Steps = make([]Step, len(items.Content))
 		for i, e := range items.Content {
-			d.value(e, reflect.ValueOf(&r.Steps[i]).Elem(), index(sp, i), nil)
+			d.item(i)
+			d.value(e, reflect.ValueOf(&r.Steps[i]).Elem(), nil)
+			d.pop()
 		}
 		if r.Exhausted == "" {
 			r.Exhausted = ExhaustedPass
 		}
 	default:
-		for _, p := range pairs {
-			if p.key == "exhausted" {
-				d.errorf(p.kn, join(path, p.key), `"exhausted" applies only to a rule with "responses"`)
-			}
-		}
 		r.Steps = []Step{{}}
-		d.step(short, &r.Steps[0], index(sp, 0), n)
+		d.item(0)
+		d.step(short, &r.Steps[0], n)
+		d.pop()
 	}
 	return true
 }
@@ -120,21 +125,21 @@ func (r Rule) encodeNode(e *encoder, _ *fieldInfo) *yaml.Node {
 }
 
 // decodeNode reads an item of "responses".
-func (s *Step) decodeNode(d *decoder, n *yaml.Node, path string, _ *fieldInfo) bool {
-	pairs, ok := d.pairs(n, path, reflect.TypeFor[Step](), stepKeys, nil)
+func (s *Step) decodeNode(d *decoder, n *yaml.Node, _ *fieldInfo) bool {
+	pairs, ok := d.pairs(n, reflect.TypeFor[Step](), stepKeys, nil)
 	if ok {
-		d.step(pairs, s, path, n)
+		d.step(pairs, s, n)
 	}
 	return ok
 }
 
 // step reads the keys of a step. A step with neither reply nor then passes
 // the command on.
-func (d *decoder) step(pairs []pair, s *Step, path string, n *yaml.Node) {
-	d.fields(pairs, reflect.ValueOf(s).Elem(), path)
+func (d *decoder) step(pairs []pair, s *Step, n *yaml.Node) {
+	d.fields(pairs, reflect.ValueOf(s).Elem())
 	if !has(pairs, "reply") && !has(pairs, "then") {
 		if has(pairs, "pass") && !s.Pass {
-			d.errorf(n, path, `"pass: false" with no reply and no then does nothing: add a reply, or "then: stall" to stop answering`)
+			d.errorf(n, `"pass: false" with no reply and no then does nothing: add a reply, or "then: stall" to stop answering`)
 		}
 		s.Pass = true
 	}
@@ -156,17 +161,17 @@ const replyWant = `a reply like "452 Insufficient storage space", a code, or {co
 
 // decodeNode reads "CODE text", a bare code, or a {code, text, raw}
 // mapping; "none" (send no reply) where the field allows it.
-func (r *Reply) decodeNode(d *decoder, n *yaml.Node, path string, f *fieldInfo) bool {
+func (r *Reply) decodeNode(d *decoder, n *yaml.Node, f *fieldInfo) bool {
 	allowNone := f != nil && f.form == "none"
 	switch n.Kind {
 	case yaml.MappingNode:
 		if len(n.Content) == 0 {
-			d.errorf(n, path, "a reply needs a code or raw")
+			d.errorf(n, "a reply needs a code or raw")
 			return false
 		}
 		t := reflect.TypeFor[Reply]()
-		pairs, ok := d.pairs(n, path, t, infoOf(t).names, nil)
-		d.fields(pairs, reflect.ValueOf(r).Elem(), path)
+		pairs, ok := d.pairs(n, t, infoOf(t).names, nil)
+		d.fields(pairs, reflect.ValueOf(r).Elem())
 		return ok
 	case yaml.ScalarNode:
 		switch {
@@ -174,7 +179,7 @@ func (r *Reply) decodeNode(d *decoder, n *yaml.Node, path string, f *fieldInfo) 
 		case n.ShortTag() == "!!int":
 			code, err := strconv.Atoi(n.Value)
 			if err != nil {
-				d.errorf(n, path, "expected a reply code between 100 and 699, got %s", n.Value)
+				d.errorf(n, "expected a reply code between 100 and 699, got %s", n.Value)
 				return false
 			}
 			*r = Reply{Code: code}
@@ -195,11 +200,11 @@ func (r *Reply) decodeNode(d *decoder, n *yaml.Node, path string, f *fieldInfo) 
 			if len(n.Value) > 3 && isDigits(n.Value[:3]) && n.Value[3] == '-' {
 				hint += ` (for a multi-line reply give a text of several lines; to send bytes as they are use {raw: "..."})`
 			}
-			d.errorf(n, path, "expected %s%s, got %s", replyWant, hint, describe(n))
+			d.errorf(n, "expected %s%s, got %s", replyWant, hint, describe(n))
 			return false
 		}
 	}
-	d.errorf(n, path, "expected %s, got %s", replyWant, describe(n))
+	d.errorf(n, "expected %s, got %s", replyWant, describe(n))
 	return false
 }
 
@@ -223,20 +228,20 @@ func (r Reply) encodeNode(e *encoder, f *fieldInfo) *yaml.Node {
 
 // decodeNode reads an exact argument, or {exact|glob|regex}. An empty
 // string matches an empty argument.
-func (a *ArgMatch) decodeNode(d *decoder, n *yaml.Node, path string, _ *fieldInfo) bool {
+func (a *ArgMatch) decodeNode(d *decoder, n *yaml.Node, _ *fieldInfo) bool {
 	if n.Kind == yaml.MappingNode {
 		t := reflect.TypeFor[ArgMatch]()
-		pairs, ok := d.pairs(n, path, t, infoOf(t).names, nil)
-		d.fields(pairs, reflect.ValueOf(a).Elem(), path)
+		pairs, ok := d.pairs(n, t, infoOf(t).names, nil)
+		d.fields(pairs, reflect.ValueOf(a).Elem())
 		if has(pairs, "exact") && a.Exact == "" {
 			a.Regex = "^$"
 		}
 		if ok && len(pairs) == 0 {
-			d.errorf(n, path, "an argument pattern needs one of exact, glob or regex")
+			d.errorf(n, "an argument pattern needs one of exact, glob or regex")
 		}
 		return ok
 	}
-	s, ok := d.scalar(n, path, "an argument (a string) or {exact|glob|regex: ...}")
+	s, ok := d.scalar(n, "an argument (a string) or {exact|glob|regex: ...}")
 	if !ok {
 		return false
 	}
@@ -256,15 +261,15 @@ func (a ArgMatch) encodeNode(e *encoder, _ *fieldInfo) *yaml.Node {
 }
 
 // decodeNode reads a duration, or a {min, max} range.
-func (ds *DelaySpec) decodeNode(d *decoder, n *yaml.Node, path string, _ *fieldInfo) bool {
+func (ds *DelaySpec) decodeNode(d *decoder, n *yaml.Node, _ *fieldInfo) bool {
 	v := reflect.ValueOf(ds).Elem()
 	if n.Kind == yaml.MappingNode {
 		t := reflect.TypeFor[DelaySpec]()
-		pairs, ok := d.pairs(n, path, t, infoOf(t).names, nil)
-		d.fields(pairs, v, path)
+		pairs, ok := d.pairs(n, t, infoOf(t).names, nil)
+		d.fields(pairs, v)
 		return ok
 	}
-	return d.duration(n, v.Field(0), path)
+	return d.duration(n, v.Field(0))
 }
 
 func (ds DelaySpec) encodeNode(e *encoder, _ *fieldInfo) *yaml.Node {

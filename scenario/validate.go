@@ -6,6 +6,8 @@ import (
 	"math"
 	"path"
 	"reflect"
+	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -51,6 +53,9 @@ type validator struct {
 	loc    *locator
 	errs   ErrorList
 	states map[string]bool // set by some rule's next_state (or the scenario a rule joins)
+	known  []string        // the states, for suggestions
+	// suggested counts the states compared for suggestions so far.
+	suggested int
 }
 
 // normalize fills in sc's defaults in place and returns every problem.
@@ -102,27 +107,56 @@ func (v *validator) where(path string) string {
 	return path
 }
 
-// bounds checks what the model's tags say, on rv (the field f, or nil) and
-// below: numbers within their bounds (zero is unset, unless given through
-// a pointer), enumerated values known, durations not negative.
-func (v *validator) bounds(rv reflect.Value, p string, f *fieldInfo, set bool) {
+// bounds checks what the model's tags say, on rv (at path p) and below:
+// numbers within their bounds (zero is unset, unless given through a
+// pointer), enumerated values known, durations not negative.
+func (v *validator) bounds(rv reflect.Value, p string) {
+	b := boundsWalk{v: v, base: p}
+	b.walk(rv, nil, false)
+}
+
+// boundsWalk keeps the path below base as segments, rendered only for an
+// error: a rule without problems costs no string.
+type boundsWalk struct {
+	v    *validator
+	base string
+	at   []seg
+}
+
+func (b *boundsWalk) path() string {
+	d := decoder{at: b.at}
+	rest := d.path()
+	switch {
+	case rest == "":
+		return b.base
+	case b.base == "" || rest[0] == '[':
+		return b.base + rest
+	}
+	return b.base + "." + rest
+}
+
+func (b *boundsWalk) errf(format string, args ...any) {
+	b.v.errf(b.path(), format, args...)
+}
+
+func (b *boundsWalk) walk(rv reflect.Value, f *fieldInfo, set bool) {
 	t := rv.Type()
 	if e, ok := enums[t]; ok {
 		if s := rv.String(); s != "" && !contains(e.values, s) {
-			v.errf(p, "unknown %s %q (use %s)%s", e.noun, s, orList(e.values), didYouMean(s, e.values))
+			b.errf("unknown %s %q (use %s)%s", e.noun, s, orList(e.values), didYouMean(s, e.values))
 		}
 		return
 	}
 	if isDuration(t) {
 		if rv.Int() < 0 {
-			v.errf(p, "a duration must not be negative, got %v", rv.Interface())
+			b.errf("a duration must not be negative, got %v", rv.Interface())
 		}
 		return
 	}
 	switch rv.Kind() {
 	case reflect.Pointer:
 		if !rv.IsNil() {
-			v.bounds(rv.Elem(), p, f, true)
+			b.walk(rv.Elem(), f, true)
 		}
 	case reflect.Struct:
 		if t == typeTime || t == typeReply { // a reply checks its code itself
@@ -135,19 +169,23 @@ func (v *validator) bounds(rv reflect.Value, p string, f *fieldInfo, set bool) {
 			if t == typeRule && name == "responses" {
 				name = "steps" // a rule's steps, also when written as its shorthand
 			}
-			v.bounds(rv.Field(sf.index), join(p, name), sf, false)
+			b.at = append(b.at, seg{key: name})
+			b.walk(rv.Field(sf.index), sf, false)
+			b.at = b.at[:len(b.at)-1]
 		}
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.String {
 			return
 		}
 		for i := range rv.Len() {
-			v.bounds(rv.Index(i), index(p, i), nil, false)
+			b.at = append(b.at, seg{idx: i})
+			b.walk(rv.Index(i), nil, false)
+			b.at = b.at[:len(b.at)-1]
 		}
 	default:
 		if x, ok := number(rv); ok && f != nil && (x != 0 || set || math.IsNaN(x)) {
 			if msg := f.outOfRange(x); msg != "" {
-				v.errf(p, "%s", msg)
+				b.errf("%s", msg)
 			}
 		}
 	}
@@ -200,7 +238,7 @@ func (v *validator) files() {
 	for i := range v.sc.Files {
 		f := &v.sc.Files[i]
 		p := index("files", i)
-		v.bounds(reflect.ValueOf(f).Elem(), p, nil, false)
+		v.bounds(reflect.ValueOf(f).Elem(), p)
 		switch {
 		case f.Path == "":
 			v.errf(p, "a file entry needs a path")
@@ -256,7 +294,7 @@ func decodeBase64(s string) ([]byte, error) {
 
 func (v *validator) settings() {
 	s := &v.sc.Settings
-	v.bounds(reflect.ValueOf(s).Elem(), "settings", nil, false)
+	v.bounds(reflect.ValueOf(s).Elem(), "settings")
 	for i, c := range s.CustomCommands {
 		c = strings.ToUpper(strings.TrimSpace(c))
 		s.CustomCommands[i] = c
@@ -297,12 +335,20 @@ func (v *validator) arg(p string, a *ArgMatch) {
 		v.errf(p, "an argument pattern takes only one of exact, glob and regex")
 		return
 	}
-	if _, err := compileArg(a); err != nil {
-		sub := "glob"
-		if a.Regex != "" {
-			sub = "regex"
+	switch {
+	case a.Regex != "":
+		if _, err := syntax.Parse(a.Regex, syntax.Perl); err != nil {
+			v.errf(join(p, "regex"), "invalid regex %q: %v", a.Regex, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 		}
-		v.errf(join(p, sub), "%v", err)
+	case a.Glob != "":
+		v.glob(join(p, "glob"), a.Glob)
+	}
+}
+
+// glob checks a glob's syntax (the matcher compiles it: checking is cheaper).
+func (v *validator) glob(p, g string) {
+	if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
+		v.errf(p, "invalid glob %q: %v", g, err)
 	}
 }
 
@@ -315,7 +361,7 @@ func (v *validator) rule(r *Rule, i int) {
 	for _, e := range r.errs {
 		v.errf(p, "%s", e)
 	}
-	v.bounds(reflect.ValueOf(r).Elem(), p, nil, false)
+	v.bounds(reflect.ValueOf(r).Elem(), p)
 	w := &r.When
 	wp := join(p, "when")
 	var cmds []string
@@ -357,9 +403,7 @@ func (v *validator) rule(r *Rule, i int) {
 	}
 	v.arg(join(wp, "arg"), w.Arg)
 	if w.User != "" {
-		if _, err := compileGlob(w.User); err != nil {
-			v.errf(join(wp, "user"), "%v", err)
-		}
+		v.glob(join(wp, "user"), w.User)
 	}
 	if w.Count != "" && w.Nth == 0 {
 		v.errf(join(wp, "count"), `"count" applies only with "nth"`)
@@ -367,13 +411,7 @@ func (v *validator) rule(r *Rule, i int) {
 	if w.State != "" && !v.states[w.State] && !v.full() {
 		// A state no rule sets may be set from outside (the admin API,
 		// Runtime.SetState); only one that looks like a typo is an error.
-		var known []string
-		for s, ok := range v.states {
-			if ok {
-				known = append(known, s)
-			}
-		}
-		if hint := didYouMean(w.State, known); hint != "" {
+		if hint := v.stateHint(w.State); hint != "" {
 			v.errf(join(wp, "state"), "state %q is never set: no rule has \"next_state: %s\"%s", w.State, w.State, hint)
 		}
 	}
@@ -387,6 +425,27 @@ func (v *validator) rule(r *Rule, i int) {
 		v.step(r, &r.Steps[j], index(join(p, "steps"), j))
 	}
 }
+
+// stateHint suggests a state some rule sets for state, which none sets.
+// The suggestions of a scenario cost at most suggestBudget comparisons:
+// with many rules matching states set from outside, later ones get none.
+func (v *validator) stateHint(state string) string {
+	if v.known == nil {
+		v.known = []string{}
+		for s, ok := range v.states {
+			if ok {
+				v.known = append(v.known, s)
+			}
+		}
+		slices.Sort(v.known)
+	}
+	if v.suggested += len(v.known); v.suggested > suggestBudget {
+		return ""
+	}
+	return didYouMean(state, v.known)
+}
+
+const suggestBudget = 1_000_000
 
 func (v *validator) reply(p string, r *Reply, allowNone bool) {
 	if r.Raw != "" {
@@ -422,7 +481,7 @@ func (v *validator) delay(p string, d *DelaySpec) {
 }
 
 func (v *validator) expect(e *Expectation, p string) {
-	v.bounds(reflect.ValueOf(e).Elem(), p, nil, false)
+	v.bounds(reflect.ValueOf(e).Elem(), p)
 	e.Command = strings.ToUpper(strings.TrimSpace(e.Command))
 	if e.Command != "" && e.Command != "*" {
 		if err := CheckVerb(e.Command, v.sc.Settings.CustomCommands); err != nil {
@@ -448,9 +507,7 @@ func (v *validator) expect(e *Expectation, p string) {
 	}
 	v.arg(join(p, "arg"), e.Arg)
 	if e.User != "" {
-		if _, err := compileGlob(e.User); err != nil {
-			v.errf(join(p, "user"), "%v", err)
-		}
+		v.glob(join(p, "user"), e.User)
 	}
 	if e.Exactly != nil && (e.AtLeast != nil || e.AtMost != nil) {
 		other := "at_least"
