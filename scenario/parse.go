@@ -86,7 +86,11 @@ func parse(name string, data []byte) (*Scenario, *locator, error) {
 	}
 	d := newDecoder(name, len(data))
 	sc := &Scenario{Source: name}
-	d.value(root, reflect.ValueOf(sc).Elem(), nil)
+	if !d.value(root, reflect.ValueOf(sc).Elem(), nil) {
+		if err := finish(d.errs); err != nil {
+			return nil, nil, err // not a scenario at all
+		}
+	}
 	loc := &locator{file: name, root: root, bad: d.bad}
 	sc, errs := normalize(sc, loc, nil)
 	if err := finish(append(d.errs, errs...)); err != nil {

@@ -66,7 +66,7 @@ func normalize(sc *Scenario, loc *locator, extra []string) (*Scenario, ErrorList
 	if sc.Version == 0 && loc.root == nil {
 		sc.Version = FormatVersion
 	}
-	if sc.Version != FormatVersion && sc.Version != 0 {
+	if sc.Version != FormatVersion {
 		v.errf("version", "unsupported version %d (this mockftpd reads version %d)", sc.Version, FormatVersion)
 	}
 	v.users()
