@@ -9,27 +9,26 @@ import (
 	"time"
 )
 
-// exampleFiles are the scenario files under testdata/examples and the
-// repository's ready-made scenarios (../scenarios).
+// exampleFiles are every scenario file of the repository: testdata/examples
+// and the ready-made scenarios (../scenarios and its folders).
 func exampleFiles(t testing.TB) []string {
 	t.Helper()
 	var files []string
-	for _, pat := range []string{"*.yaml", "*.yml", "*.json"} {
-		m, err := filepath.Glob(filepath.Join("testdata", "examples", pat))
+	for _, root := range []string{filepath.Join("testdata", "examples"), filepath.Join("..", "scenarios")} {
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".json")) {
+				files = append(files, p)
+			}
+			return err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		files = append(files, m...)
 	}
-	if len(files) == 0 {
-		t.Fatal("no example files")
+	if len(files) < 20 {
+		t.Fatalf("only %d scenario files", len(files))
 	}
-	// the ready-made scenarios of the repository, when present
-	shipped, err := filepath.Glob(filepath.Join("..", "scenarios", "*.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append(files, shipped...)
+	return files
 }
 
 // comparable clears what legitimately differs between two parses of the

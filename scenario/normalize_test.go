@@ -3,7 +3,6 @@ package scenario
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -11,32 +10,10 @@ import (
 	"time"
 )
 
-// allFiles are every scenario file of the repository: scenarios/ (and its
-// folders) and testdata/examples.
-func allFiles(t *testing.T) []string {
-	t.Helper()
-	var files []string
-	for _, root := range []string{filepath.Join("..", "scenarios"), filepath.Join("testdata", "examples")} {
-		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".json")) {
-				files = append(files, p)
-			}
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(files) < 20 {
-		t.Fatalf("only %d scenario files", len(files))
-	}
-	return files
-}
-
 // TestJSONRoundTrip: the model's JSON is a scenario file that Parse reads
 // back to the same scenario, for every file of the repository.
 func TestJSONRoundTrip(t *testing.T) {
-	for _, f := range allFiles(t) {
+	for _, f := range exampleFiles(t) {
 		sc, err := Load(f)
 		if err != nil {
 			t.Fatal(err)
@@ -88,7 +65,7 @@ rules:
 // TestNormalizeIsPure: Validate and Normalize never change what they are
 // given; Normalize returns a copy sharing nothing with it.
 func TestNormalizeIsPure(t *testing.T) {
-	for _, f := range allFiles(t) {
+	for _, f := range exampleFiles(t) {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

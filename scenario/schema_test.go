@@ -4,46 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"sort"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 )
-
-type schemaNode struct {
-	Properties map[string]json.RawMessage `json:"properties"`
-	AnyOf      []schemaNode               `json:"anyOf"`
-	OneOf      []schemaNode               `json:"oneOf"`
-}
-
-type schemaDoc struct {
-	schemaNode
-	Defs map[string]schemaNode `json:"$defs"`
-}
-
-// props returns the properties an object definition describes, directly or
-// in its anyOf/oneOf branch for the mapping form.
-func (n schemaNode) props() map[string]json.RawMessage {
-	if n.Properties != nil {
-		return n.Properties
-	}
-	for _, b := range append(n.AnyOf, n.OneOf...) {
-		if p := b.props(); p != nil {
-			return p
-		}
-	}
-	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 func compileSchema(t testing.TB) *jsonschema.Schema {
 	t.Helper()
