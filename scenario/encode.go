@@ -36,8 +36,9 @@ var blockTypes = map[reflect.Type]bool{
 
 // Format writes the scenario as YAML in the file format, using its
 // shorthand forms ("reply: 452 text", "arg: /x", "delay: 2s"), such that
-// Parse reads it back to the same scenario. It is derived from the model
-// field by field, like MarshalJSON.
+// Parse reads it back to the same scenario (a normalised one: see
+// Normalize). It is derived from the model field by field, like
+// MarshalJSON.
 func (sc *Scenario) Format() ([]byte, error) {
 	root := (&encoder{}).value(reflect.ValueOf(sc).Elem(), nil)
 	var buf bytes.Buffer
@@ -53,8 +54,10 @@ func (sc *Scenario) Format() ([]byte, error) {
 }
 
 // MarshalJSON writes the scenario as a JSON scenario file, which Parse
-// reads back to the same scenario: durations as "1.5s", times in RFC 3339,
-// every reply as {code, text, raw}, every list as a list.
+// reads back to the same scenario (a normalised one): durations as "1.5s",
+// times in RFC 3339, every reply as {code, text, raw} ("none" for no
+// reply), every list as a list; a rule of one step keeps its step's keys
+// beside "when" (with "responses" it would fire once).
 func (sc Scenario) MarshalJSON() ([]byte, error) {
 	return marshalJSON(reflect.ValueOf(&sc).Elem())
 }

@@ -76,22 +76,29 @@ func (o *obj) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// docs are the doc comments of model.go: "Type" and "Type.Field".
-func modelDocs(t *testing.T) map[string]string {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "model.go", nil, parser.ParseComments)
+// modelDecls returns the declarations of model.go with token tok (TYPE
+// or CONST), comments included.
+func modelDecls(t *testing.T, tok token.Token) []*ast.GenDecl {
+	f, err := parser.ParseFile(token.NewFileSet(), "model.go", nil, parser.ParseComments)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var out []*ast.GenDecl
+	for _, decl := range f.Decls {
+		if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == tok {
+			out = append(out, gd)
+		}
+	}
+	return out
+}
+
+// modelDocs are the doc comments of model.go: "Type" and "Type.Field".
+func modelDocs(t *testing.T) map[string]string {
 	out := map[string]string{}
 	text := func(g *ast.CommentGroup) string {
 		return strings.Join(strings.Fields(g.Text()), " ")
 	}
-	for _, decl := range f.Decls {
-		gd, ok := decl.(*ast.GenDecl)
-		if !ok || gd.Tok != token.TYPE {
-			continue
-		}
+	for _, gd := range modelDecls(t, token.TYPE) {
 		for _, spec := range gd.Specs {
 			ts := spec.(*ast.TypeSpec)
 			if gd.Doc != nil {
@@ -315,17 +322,8 @@ func (g *schemaGen) field(f *fieldInfo) *obj {
 // TestEnumsMatchConstants checks the value lists of codec.go against the
 // constants model.go declares for each enumerated type.
 func TestEnumsMatchConstants(t *testing.T) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "model.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	declared := map[string][]string{}
-	for _, decl := range f.Decls {
-		gd, ok := decl.(*ast.GenDecl)
-		if !ok || gd.Tok != token.CONST {
-			continue
-		}
+	for _, gd := range modelDecls(t, token.CONST) {
 		for _, spec := range gd.Specs {
 			vs := spec.(*ast.ValueSpec)
 			id, ok := vs.Type.(*ast.Ident)
