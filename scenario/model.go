@@ -26,7 +26,8 @@ const FormatVersion = 1
 // Scenario is one scenario: what the server holds at start, how it is
 // configured, which rules script its replies and what the client is expected
 // to do. It is a value: Parse, Load and Normalize return new ones, and
-// nothing in this module changes a scenario it is given.
+// Validate, Normalize, Format and NewRuntime never change the one they are
+// given, so that one scenario may serve several servers at once.
 type Scenario struct {
 	// Format version; must be 1.
 	Version int `json:"version" what:"a format version (1)"`
