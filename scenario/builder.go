@@ -82,6 +82,13 @@ func (sc *Scenario) Disable(verbs ...string) *Scenario {
 	return sc
 }
 
+// CustomCommands declares commands outside the catalogue (see Verbs) that
+// rules and expectations name on purpose, e.g. a proprietary XFOO.
+func (sc *Scenario) CustomCommands(verbs ...string) *Scenario {
+	sc.Settings.CustomCommands = append(sc.Settings.CustomCommands, verbs...)
+	return sc
+}
+
 // Expecting adds an expectation that Verify checks.
 func (sc *Scenario) Expecting(e Expectation) *Scenario {
 	sc.Expect = append(sc.Expect, e)

@@ -83,6 +83,9 @@ v.yaml:2:42: invalid command "A B": a command is a word like XFOO`},
 	if _, err := ParseRule("r", []byte("when: {command: XFOO}\nreply: 200\n"), nil); err == nil || !strings.HasPrefix(err.Error(), `r:1:17: unknown command "XFOO"`) {
 		t.Errorf("ParseRule alone: %v", err)
 	}
+	if err := New("go").CustomCommands("XFOO").Rule(On("xfoo").Reply(200, "")).ExpectCommand("XFOO", "", 1).Validate(); err != nil {
+		t.Errorf("Go custom command: %v", err)
+	}
 	if err := CheckVerb("stor", nil); err != nil {
 		t.Error(err)
 	}
