@@ -75,6 +75,10 @@ func (v *validator) onlyFor(r *Rule, path, key, which string, ok func(Verb) bool
 //	                                 would never be sent
 //	data.keep_partial                uploads (STOR STOU APPE) cut or refused; error otherwise
 //	data.delay_final                 delays the final reply, whatever it is
+//	data.advertise_* + final         error: final replaces the 227/229 reply they rewrite
+//	pass on a disabled command       the 502 of settings.disable (after the delay); with
+//	                                 preliminary, final or data: error (a rule naming the
+//	                                 command; one for any command leaves it its 502)
 func (v *validator) step(r *Rule, s *Step, p string) {
 	connect := r.When.Event == EventConnect
 	if len(s.Replies) == 0 && s.Then == "" {
@@ -99,6 +103,14 @@ func (v *validator) step(r *Rule, s *Step, p string) {
 			continue
 		}
 		v.reply(join(p, x.name), x.r, false)
+	}
+	if s.Pass && (s.Preliminary != nil || s.Final != nil || s.Data != nil) {
+		for _, c := range r.When.Commands {
+			if contains(v.sc.Settings.Disable, c) {
+				v.errf(join(p, "pass"), "%s is disabled (settings.disable): it gets 502, so the server never answers it and \"preliminary\", \"final\" and \"data\" do not apply", c)
+				break
+			}
+		}
 	}
 	if s.Preliminary != nil && s.Pass && !connect {
 		v.onlyFor(r, join(p, "preliminary"), "preliminary", "the transfer commands ("+transferVerbs+"), the only ones that get a 1xx reply", func(vb Verb) bool { return vb.Transfer })
@@ -144,6 +156,9 @@ func (v *validator) data(r *Rule, s *Step, dp string, connect bool) {
 	}
 	if d.AdvertisePort != 0 {
 		v.onlyFor(r, join(dp, "advertise_port"), "advertise_port", "PASV and EPSV", func(vb Verb) bool { return vb.Passive })
+	}
+	if passive && s.Final != nil {
+		v.errf(join(strings.TrimSuffix(dp, ".data"), "final"), `"final" replaces the reply that advertise_host and advertise_port rewrite: keep one`)
 	}
 	if d.End != "" && d.After == 0 {
 		v.errf(join(dp, "end"), `"end" applies only with "after"`)

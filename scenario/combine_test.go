@@ -54,12 +54,16 @@ var stepCases = []struct {
 	{"keep_partial without a cut", "when: {command: STOR}\ndata: {rate: 5, keep_partial: false}", `"keep_partial" applies only to an upload cut ("after") or refused ("refuse")`},
 	{"keep_partial on a download", "when: {command: RETR}\ndata: {after: 5, keep_partial: true}", `"keep_partial" does not apply to RETR: it applies only to uploads (APPE, STOR, STOU)`},
 	{"delay_final alone", "when: {command: LIST}\ndata: {delay_final: {min: 1s, max: 2s}}", ""},
+	{"advertise and final", "when: {command: PASV}\nfinal: 227 x\ndata: {advertise_port: 2000}", `"final" replaces the reply that advertise_host and advertise_port rewrite: keep one`},
+	{"final on a disabled command", "when: {command: MDTM}\nfinal: 213 x", `MDTM is disabled (settings.disable): it gets 502`},
+	{"reply on a disabled command", "when: {command: MDTM}\nreply: 500 x", ""},
+	{"delay on a disabled command", "when: {command: MDTM}\ndelay: 1s", ""},
 }
 
 func TestStepCombinations(t *testing.T) {
 	for _, tc := range stepCases {
 		t.Run(tc.name, func(t *testing.T) {
-			src := "version: 1\nsettings: {custom_commands: [XFOO]}\nrules:\n  - " + strings.ReplaceAll(tc.rule, "\n", "\n    ") + "\n"
+			src := "version: 1\nsettings: {custom_commands: [XFOO], disable: [MDTM]}\nrules:\n  - " + strings.ReplaceAll(tc.rule, "\n", "\n    ") + "\n"
 			_, err := Parse("c.yaml", []byte(src))
 			switch {
 			case tc.want == "" && err != nil:

@@ -19,7 +19,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(tc.in))
 	}
 	for _, tc := range stepCases {
-		f.Add([]byte("version: 1\nsettings: {custom_commands: [XFOO]}\nrules:\n  - " + strings.ReplaceAll(tc.rule, "\n", "\n    ") + "\n"))
+		f.Add([]byte("version: 1\nsettings: {custom_commands: [XFOO], disable: [MDTM]}\nrules:\n  - " + strings.ReplaceAll(tc.rule, "\n", "\n    ") + "\n"))
 	}
 	f.Add([]byte(`{"version": 1, "files": [{"path": "/p", "size": "1PiB"}], "rules": [{"when": {"command": ["RETR"]}, "reply": [{"code": 450}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
