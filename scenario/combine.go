@@ -36,10 +36,10 @@ func (v *validator) onlyFor(r *Rule, path, key, which string, ok func(Verb) bool
 	}
 }
 
-// step checks a step and fills in its defaults. The fields of a step combine: each combination
-// either means something (what the engine does) or is a located error, so
-// that no scripted reply is silently dropped. combine_test.go checks every
-// row.
+// step checks a step and fills in its defaults. Each combination of the
+// fields of a step either means something (what the engine does) or is a
+// located error, so that no scripted reply is silently dropped;
+// combine_test.go checks every row.
 //
 //	fields                           meaning, or the error
 //	reply                            the replies instead of the server's

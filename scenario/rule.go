@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"reflect"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -11,7 +12,7 @@ import (
 // (the admin API's POST /api/rules), and returns it normalised. Errors are
 // located in data, as "name:line:col: message". in is the scenario the rule
 // joins (nil for none): the rule may match the states its rules set (and a
-// typo of one is caught) and name its custom commands.
+// typo of one is caught) and name its custom commands; in is not changed.
 func ParseRule(name string, data []byte, in *Scenario) (Rule, error) {
 	if name == "" {
 		name = "<rule>"
@@ -31,8 +32,9 @@ func ParseRule(name string, data []byte, in *Scenario) (Rule, error) {
 	d.item(0)
 	d.value(body, reflect.ValueOf(&sc.Rules[0]).Elem(), nil)
 	var states []string
-	if in != nil {
-		sc.Settings.CustomCommands = in.Settings.CustomCommands
+	if in != nil { // copies: normalize upper-cases them in place
+		sc.Settings.CustomCommands = slices.Clone(in.Settings.CustomCommands)
+		sc.Settings.Disable = slices.Clone(in.Settings.Disable)
 		for _, r := range in.Rules {
 			states = append(states, r.NextState)
 		}

@@ -77,8 +77,15 @@ v.yaml:2:42: invalid command "A B": a command is a word like XFOO`},
 	if err := New("go").Rule(On("STORE")).Validate(); err == nil || !strings.Contains(err.Error(), `rule #1: when.command[0]: unknown command "STORE" (did you mean "STOR"?)`) {
 		t.Errorf("Go: %v", err)
 	}
-	if _, err := ParseRule("r", []byte("when: {command: XFOO}\nreply: 200\n"), sc); err != nil {
+	in := New("in").CustomCommands("xfoo").Disable("mdtm")
+	if _, err := ParseRule("r", []byte("when: {command: XFOO}\nreply: 200\n"), in); err != nil {
 		t.Errorf("ParseRule with the scenario's custom commands: %v", err)
+	}
+	if _, err := ParseRule("r", []byte("when: {command: MDTM}\nfinal: 213\n"), in); err == nil || !strings.Contains(err.Error(), "MDTM is disabled") {
+		t.Errorf("ParseRule for a disabled command: %v", err)
+	}
+	if in.Settings.CustomCommands[0] != "xfoo" || in.Settings.Disable[0] != "mdtm" {
+		t.Errorf("ParseRule changed the scenario it was given: %+v", in.Settings)
 	}
 	if _, err := ParseRule("r", []byte("when: {command: XFOO}\nreply: 200\n"), nil); err == nil || !strings.HasPrefix(err.Error(), `r:1:17: unknown command "XFOO"`) {
 		t.Errorf("ParseRule alone: %v", err)
