@@ -8,11 +8,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/mockftpd/mockftpd/scenario"
 )
@@ -49,97 +46,26 @@ func wantsJSON(r *http.Request) bool {
 
 func (a *API) getScenario(w http.ResponseWriter, r *http.Request) {
 	sc := a.srv.Runtime().Scenario()
-	text, err := sc.Format()
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "formatting the scenario: "+err.Error())
-		return
-	}
+	var (
+		text  []byte
+		err   error
+		ctype = "application/yaml"
+	)
 	if wantsJSON(r) {
-		var doc yaml.Node
-		if err := yaml.Unmarshal(text, &doc); err != nil {
-			writeError(w, http.StatusInternalServerError, "converting the scenario to JSON: "+err.Error())
-			return
-		}
-		var buf bytes.Buffer
-		if err := nodeJSON(&buf, &doc, 0); err != nil {
-			writeError(w, http.StatusInternalServerError, "converting the scenario to JSON: "+err.Error())
-			return
-		}
-		var out bytes.Buffer
-		if err := json.Indent(&out, buf.Bytes(), "", "  "); err != nil {
-			writeError(w, http.StatusInternalServerError, "converting the scenario to JSON: "+err.Error())
-			return
-		}
-		out.WriteByte('\n')
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(out.Len()))
-		_, _ = w.Write(out.Bytes())
+		// the model's JSON is a scenario file: it can be PUT back as it is
+		text, err = json.MarshalIndent(sc, "", "  ")
+		text = append(text, '\n')
+		ctype = "application/json"
+	} else {
+		text, err = sc.Format()
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "writing the scenario: "+err.Error())
 		return
 	}
-	w.Header().Set("Content-Type", "application/yaml")
+	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Length", strconv.Itoa(len(text)))
 	_, _ = w.Write(text)
-}
-
-// nodeJSON writes a YAML node as JSON, keeping the order of mapping keys
-// (the scenario file's order) and the scalar types YAML resolved.
-func nodeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) error {
-	if depth > 100 {
-		return errors.New("nested too deeply")
-	}
-	switch n.Kind {
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			buf.WriteString("null")
-			return nil
-		}
-		return nodeJSON(buf, n.Content[0], depth+1)
-	case yaml.AliasNode:
-		return nodeJSON(buf, n.Alias, depth+1)
-	case yaml.MappingNode:
-		buf.WriteByte('{')
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			k, _ := json.Marshal(n.Content[i].Value)
-			buf.Write(k)
-			buf.WriteByte(':')
-			if err := nodeJSON(buf, n.Content[i+1], depth+1); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte('}')
-	case yaml.SequenceNode:
-		buf.WriteByte('[')
-		for i, c := range n.Content {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if err := nodeJSON(buf, c, depth+1); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte(']')
-	case yaml.ScalarNode:
-		var v any
-		switch n.ShortTag() {
-		case "!!int", "!!float", "!!bool", "!!null":
-			if err := n.Decode(&v); err != nil {
-				return err
-			}
-		default:
-			v = n.Value
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		buf.Write(b)
-	default:
-		return fmt.Errorf("unexpected YAML node kind %d", n.Kind)
-	}
-	return nil
 }
 
 // readBody reads a request body of at most limit bytes; on failure it has
@@ -242,22 +168,10 @@ func (a *API) putScenario(w http.ResponseWriter, r *http.Request) {
 
 // parseRule reads one rule written as an item of a scenario's "rules:"
 // list, in YAML or JSON, e.g. "when: {command: STOR}\nreply: 452 Disk full".
-// Errors are located in data as "<rule>:line:col: message". states lists
-// scenario states that other rules set (with next_state), so that a rule
-// may match them.
-func parseRule(data []byte, states []string) (scenario.Rule, error) {
-	return scenario.ParseRule(ruleSource, data, states)
-}
-
-// statesSet lists the states the rules of sc move to.
-func statesSet(sc *scenario.Scenario) []string {
-	var out []string
-	for _, r := range sc.Rules {
-		if r.NextState != "" && !slices.Contains(out, r.NextState) {
-			out = append(out, r.NextState)
-		}
-	}
-	return out
+// Errors are located in data as "<rule>:line:col: message". The rule may
+// match the states the rules of in move to, and use its custom commands.
+func parseRule(data []byte, in *scenario.Scenario) (scenario.Rule, error) {
+	return scenario.ParseRule(ruleSource, data, in)
 }
 
 type rulesBody struct {
@@ -271,7 +185,7 @@ func (a *API) addRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rt := a.srv.Runtime()
-	rule, err := parseRule(data, statesSet(rt.Scenario()))
+	rule, err := parseRule(data, rt.Scenario()) // its states and custom commands
 	if err != nil {
 		scenarioErrors(w, "bad rule; the rules in force are unchanged", err)
 		return

@@ -82,6 +82,13 @@ func (sc *Scenario) Disable(verbs ...string) *Scenario {
 	return sc
 }
 
+// CustomCommands declares commands outside the catalogue (see Verbs) that
+// rules and expectations name on purpose, e.g. a proprietary XFOO.
+func (sc *Scenario) CustomCommands(verbs ...string) *Scenario {
+	sc.Settings.CustomCommands = append(sc.Settings.CustomCommands, verbs...)
+	return sc
+}
+
 // Expecting adds an expectation that Verify checks.
 func (sc *Scenario) Expecting(e Expectation) *Scenario {
 	sc.Expect = append(sc.Expect, e)
@@ -164,11 +171,23 @@ func (b *RuleBuilder) ArgRegex(re string) *RuleBuilder {
 func (b *RuleBuilder) User(name string) *RuleBuilder { b.r.When.User = name; return b }
 
 // Session matches only the nth control connection (1-based).
-func (b *RuleBuilder) Session(n int) *RuleBuilder { b.r.When.Session = n; return b }
+func (b *RuleBuilder) Session(n int) *RuleBuilder {
+	b.r.When.Session = n
+	if n == 0 {
+		b.r.errs = append(b.r.errs, "Session must be 1 or more")
+	}
+	return b
+}
 
-// Nth matches only the nth command that matches the rule's other conditions,
-// counted per session unless Global is called.
-func (b *RuleBuilder) Nth(n int) *RuleBuilder { b.r.When.Nth = n; return b }
+// Nth matches only the nth command that matches the rule's other conditions
+// (1 for the first), counted per session unless Global is called.
+func (b *RuleBuilder) Nth(n int) *RuleBuilder {
+	b.r.When.Nth = n
+	if n == 0 {
+		b.r.errs = append(b.r.errs, "Nth must be 1 or more (leave it out to match every command)")
+	}
+	return b
+}
 
 // Global counts Nth across sessions.
 func (b *RuleBuilder) Global() *RuleBuilder { b.r.When.Count = Global; return b }

@@ -28,9 +28,10 @@ func TestBuilder(t *testing.T) {
 		Rule(On("QUIT").NextState("down").Times(1)).
 		Rule(On().State("down").Reply(421, "").Then(ThenClose)).
 		Rule(On("NOOP").ReplyRaw("200-broken\r\n")).
-		Rule(On("CWD").ArgRegex("^/te?mp").Session(2).Preliminary(125, "")).
+		Rule(On("NLST").ArgRegex("^/te?mp").Session(2).Preliminary(125, "")).
 		ExpectCommand("STOR", "/out/report.csv", 1)
-	if err := sc.Validate(); err != nil {
+	sc, err := sc.Normalize()
+	if err != nil {
 		t.Fatal(err)
 	}
 	r := sc.Rules

@@ -1,6 +1,8 @@
 package scenario_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -104,4 +106,75 @@ func ExampleScenario_Format() {
 	//       - {reply: 450 File busy}
 	//       - {pass: true}
 	//     exhausted: pass
+}
+
+func ExampleScenario_Normalize() {
+	sc := scenario.New("defaults").
+		Rule(scenario.On("stor").Reply(452, "")).
+		Rule(scenario.On("RETR").Delay(time.Second))
+	n, err := sc.Normalize() // a copy: sc is left as it is
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(n.Rules[0].When.Commands, n.Rules[0].Steps[0].Replies[0].Text)
+	fmt.Println(n.Rules[1].Label(), "passes on:", n.Rules[1].Steps[0].Pass)
+	fmt.Println(sc.Rules[0].When.Commands, sc.Rules[0].Steps[0].Replies[0].Text == "")
+	// Output:
+	// [STOR] Insufficient storage space in system.
+	// rule #2 passes on: true
+	// [stor] true
+}
+
+func ExampleScenario_MarshalJSON() {
+	sc, _ := scenario.Parse("slow.yaml", []byte(`
+version: 1
+rules:
+  - when: {command: LIST, arg: /slow}
+    delay: 1.5s
+    reply: 450 Busy
+`))
+	b, _ := json.Marshal(sc)
+	fmt.Println(string(b))
+	again, err := scenario.Parse("slow.json", b) // the model's JSON is a scenario file
+	fmt.Println(err, again.Rules[0].Steps[0].Delay.Min)
+	// Output:
+	// {"version":1,"rules":[{"when":{"command":["LIST"],"arg":{"exact":"/slow"}},"delay":{"min":"1.5s"},"reply":[{"code":450,"text":"Busy"}]}]}
+	// <nil> 1.5s
+}
+
+func ExampleParse_unknownCommand() {
+	_, err := scenario.Parse("typo.yaml", []byte(`version: 1
+rules:
+  - when: {command: STORE}
+    reply: 452
+`))
+	fmt.Println(err)
+	_, err = scenario.Parse("custom.yaml", []byte(`version: 1
+settings: {custom_commands: [XSTORE]}
+rules:
+  - when: {command: XSTORE}
+    reply: 452
+`))
+	fmt.Println(err)
+	// Output:
+	// typo.yaml:3:21: unknown command "STORE" (did you mean "STOR"?): to name a command outside mockftpd's catalogue on purpose, list it in settings.custom_commands
+	// <nil>
+}
+
+func ExampleLookupVerb() {
+	v, ok := scenario.LookupVerb("mlsd")
+	fmt.Println(ok, v.Name, v.Spec, v.Transfer, v.Summary)
+	// Output: true MLSD RFC 3659 true machine listing of a directory
+}
+
+func ExampleGeneratedAt() {
+	// bytes near the end of a 1 PiB generated file, without generating the rest
+	p := make([]byte, 4)
+	scenario.GeneratedAt(42, 1<<50-4, p)
+	r := scenario.GeneratedReader(42, 1<<50)
+	q := make([]byte, 4)
+	_, _ = r.ReadAt(q, 1<<50-4)
+	fmt.Println(bytes.Equal(p, q))
+	// Output: true
 }

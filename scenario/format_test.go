@@ -9,27 +9,26 @@ import (
 	"time"
 )
 
-// exampleFiles are the scenario files under testdata/examples and the
-// repository's ready-made scenarios (../scenarios).
+// exampleFiles are every scenario file of the repository: testdata/examples
+// and the ready-made scenarios (../scenarios and its folders).
 func exampleFiles(t testing.TB) []string {
 	t.Helper()
 	var files []string
-	for _, pat := range []string{"*.yaml", "*.yml", "*.json"} {
-		m, err := filepath.Glob(filepath.Join("testdata", "examples", pat))
+	for _, root := range []string{filepath.Join("testdata", "examples"), filepath.Join("..", "scenarios")} {
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".json")) {
+				files = append(files, p)
+			}
+			return err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		files = append(files, m...)
 	}
-	if len(files) == 0 {
-		t.Fatal("no example files")
+	if len(files) < 20 {
+		t.Fatalf("only %d scenario files", len(files))
 	}
-	// the ready-made scenarios of the repository, when present
-	shipped, err := filepath.Glob(filepath.Join("..", "scenarios", "*.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return append(files, shipped...)
+	return files
 }
 
 // comparable clears what legitimately differs between two parses of the
@@ -86,12 +85,14 @@ func TestRoundTripBuilder(t *testing.T) {
 			Times(4).NextState("s1").Named("everything").
 			DelayRange(0, 5*time.Millisecond).Reply(452, " odd  spacing ").Reply(226, "two\nlines").
 			Then(ThenReset)).
-		Rule(On("RETR").State("s1").Data(DataFault{
+		Rule(On("STOR").State("s1").Data(DataFault{
 			After: 1000, End: EndStall, Reply: &Reply{}, KeepPartial: &keep, Rate: 3 << 20, Chunk: 7,
 			ChunkDelay: time.Millisecond, Corrupt: 100,
 			DelayPreliminary: DelaySpec{Min: time.Second}, DelayData: DelaySpec{Max: time.Second},
-			DelayFinal: DelaySpec{Min: 1, Max: 2}, AdvertiseHost: "10.1.2.3", AdvertisePort: 21,
-		}).Preliminary(150, "").Final(226, "")).
+			DelayFinal: DelaySpec{Min: 1, Max: 2},
+		}).Preliminary(150, "")).
+		Rule(On("RETR").Final(226, "")).
+		Rule(On("PASV").Data(DataFault{AdvertiseHost: "10.1.2.3", AdvertisePort: 21})).
 		Rule(On("LIST").Data(DataFault{Refuse: Refuse425})).
 		Rule(On("NLST").Arg("").Pass().Then(ThenStall)).
 		Rule(On("SITE").ReplyRaw("299 custom\r\n").ReplyRaw("garbage")).
@@ -102,7 +103,8 @@ func TestRoundTripBuilder(t *testing.T) {
 		Expecting(Expectation{NoCommandAfter: 530})
 	sc.Settings = Settings{Banner: "hi", Features: []string{"UTF8", "MLST type*;size*;"}, Syst: "UNIX", Disable: []string{"EPSV"}, IdleTimeout: Duration(90 * time.Second)}
 	sc.Files = append(sc.Files, File{Path: "/old", Content: "x", ModTime: time.Date(2020, 1, 2, 3, 4, 5, 6, time.UTC)})
-	if err := sc.Validate(); err != nil {
+	sc, err := sc.Normalize()
+	if err != nil {
 		t.Fatal(err)
 	}
 	roundTrip(t, sc)

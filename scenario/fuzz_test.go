@@ -1,19 +1,27 @@
 package scenario
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
 // FuzzParse checks that Parse never panics, that every error is located,
-// and that whatever parses formats back to an equal scenario and can be
-// run. Seeds: testdata/fuzz/FuzzParse (from the example files) and the bad
-// inputs of the parser tests.
+// and that whatever parses formats back (YAML with Format, JSON with
+// json.Marshal) to an equal scenario, normalises to itself and can be run.
+// Seeds: testdata/fuzz/FuzzParse (the example files and ready-made
+// scenarios), the bad inputs of the parser tests and the rows of the step
+// combination table.
 func FuzzParse(f *testing.F) {
 	for _, tc := range badInputs {
 		f.Add([]byte(tc.in))
 	}
+	for _, tc := range stepCases {
+		f.Add([]byte("version: 1\nsettings: {custom_commands: [XFOO], disable: [MDTM]}\nrules:\n  - " + strings.ReplaceAll(tc.rule, "\n", "\n    ") + "\n"))
+	}
+	f.Add([]byte(`{"version": 1, "files": [{"path": "/p", "size": "1PiB"}], "rules": [{"when": {"command": ["RETR"]}, "reply": [{"code": 450}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sc, err := Parse("f.yaml", data)
 		if err != nil {
@@ -32,12 +40,21 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Format: %v", err)
 		}
-		again, err := Parse("f.yaml", out)
+		j, err := json.Marshal(sc)
 		if err != nil {
-			t.Fatalf("formatted scenario does not parse: %v\n%s", err, out)
+			t.Fatalf("json.Marshal: %v", err)
 		}
-		if !reflect.DeepEqual(comparable(sc), comparable(again)) {
-			t.Fatalf("round trip differs:\n%s", out)
+		for _, form := range [][]byte{out, j} {
+			again, err := Parse("f.yaml", form)
+			if err != nil {
+				t.Fatalf("the scenario's YAML or JSON does not parse: %v\n%s", err, form)
+			}
+			if !reflect.DeepEqual(comparable(sc), comparable(again)) {
+				t.Fatalf("round trip differs:\n%s", form)
+			}
+		}
+		if n, err := sc.Normalize(); err != nil || !reflect.DeepEqual(n, sc) {
+			t.Fatalf("a parsed scenario does not normalise to itself: %v", err)
 		}
 		rt := NewRuntime(sc)
 		s := rt.NewSession()

@@ -132,9 +132,8 @@ func splitmix64(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// GeneratedByte returns byte i of the content generated from seed: bytes
-// come in blocks of 8, block k being the little-endian SplitMix64 mix of
-// (seed mixed, k).
+// GeneratedByte returns byte i of the content generated from seed (see
+// GeneratedAt).
 func GeneratedByte(seed, i int64) byte {
 	return byte(genBlock(seed, uint64(i)/8) >> (8 * (uint64(i) % 8)))
 }
@@ -143,11 +142,33 @@ func genBlock(seed int64, k uint64) uint64 {
 	return splitmix64(splitmix64(uint64(seed)) ^ k*0xd1b54a32d192ed03)
 }
 
+// GeneratedAt fills p with the bytes of the content generated from seed
+// that start at offset off (not negative): random access in constant
+// memory, at about memory speed, for contents of any length up to 8 EiB.
+// Bytes come in blocks of 8: block k is the little-endian SplitMix64 mix of
+// the mixed seed and k, so byte i is a pure function of (seed, i).
+func GeneratedAt(seed, off int64, p []byte) {
+	i := 0
+	for i < len(p) && (off+int64(i))%8 != 0 { // leading partial block
+		p[i] = GeneratedByte(seed, off+int64(i))
+		i++
+	}
+	k := uint64(off+int64(i)) / 8
+	for ; i+8 <= len(p); i += 8 {
+		binary.LittleEndian.PutUint64(p[i:], genBlock(seed, k))
+		k++
+	}
+	if i < len(p) {
+		var tail [8]byte
+		binary.LittleEndian.PutUint64(tail[:], genBlock(seed, k))
+		copy(p[i:], tail[:])
+	}
+}
+
 // Generated is deterministic content: byte i is a pure function of Seed and
-// i (GeneratedByte). It reads at about memory speed and holds no buffer, so
-// a server can offer a gigabyte file without storing it.
-// Read and Seek share a position and are not safe for concurrent use;
-// ReadAt is.
+// i (GeneratedAt). It holds no buffer, so a server can offer a terabyte
+// file without storing it. Read and Seek share a position and are not safe
+// for concurrent use; ReadAt is.
 type Generated struct {
 	Seed int64 // the seed the bytes are generated from
 	Size int64 // the content's length in bytes
@@ -167,26 +188,8 @@ func (g *Generated) ReadAt(p []byte, off int64) (int, error) {
 	if off >= g.Size {
 		return 0, io.EOF
 	}
-	n := len(p)
-	if int64(n) > g.Size-off {
-		n = int(g.Size - off)
-	}
-	i := 0
-	// leading partial block
-	for i < n && (off+int64(i))%8 != 0 {
-		p[i] = GeneratedByte(g.Seed, off+int64(i))
-		i++
-	}
-	k := uint64(off+int64(i)) / 8
-	for ; i+8 <= n; i += 8 {
-		binary.LittleEndian.PutUint64(p[i:], genBlock(g.Seed, k))
-		k++
-	}
-	if i < n {
-		var tail [8]byte
-		binary.LittleEndian.PutUint64(tail[:], genBlock(g.Seed, k))
-		copy(p[i:n], tail[:])
-	}
+	n := int(min(int64(len(p)), g.Size-off))
+	GeneratedAt(g.Seed, off, p[:n])
 	if n < len(p) {
 		return n, io.EOF
 	}

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"bytes"
+	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
@@ -142,3 +143,46 @@ func BenchmarkGenerated(b *testing.B) {
 }
 
 var _ = time.Second
+
+// TestGeneratedAt: random access anywhere, up to the last bytes of an
+// exabyte, gives the bytes a sequential read gives, in constant memory.
+func TestGeneratedAt(t *testing.T) {
+	seq, _ := io.ReadAll(GeneratedReader(11, 4096))
+	for _, off := range []int64{0, 1, 7, 8, 13, 1000, 4000} {
+		for _, n := range []int{0, 1, 5, 8, 9, 64, 96} {
+			if off+int64(n) > 4096 {
+				continue
+			}
+			p := make([]byte, n)
+			GeneratedAt(11, off, p)
+			if !bytes.Equal(p, seq[off:off+int64(n)]) {
+				t.Fatalf("GeneratedAt(%d, %d bytes) differs from the sequential read", off, n)
+			}
+		}
+	}
+	// the same bytes as before GeneratedAt existed (from mockftpd 61df3c6)
+	if got := hex.EncodeToString(mustRead(t, GeneratedReader(1, 16))); got != "1e61397408ab415ed852d5d2b5f6a723" {
+		t.Errorf("seed 1 starts with %s", got)
+	}
+	mid := make([]byte, 12)
+	GeneratedAt(7, 1<<39+5, mid)
+	if got := hex.EncodeToString(mid); got != "1c430fef78c91323f278d303" {
+		t.Errorf("seed 7 at 512 GiB + 5: %s", got)
+	}
+	far := int64(1<<62) - 3
+	p := make([]byte, 16)
+	GeneratedAt(5, far, p)
+	for i := range p {
+		if p[i] != GeneratedByte(5, far+int64(i)) {
+			t.Fatalf("byte %d at %d", i, far)
+		}
+	}
+	allocs := testing.AllocsPerRun(10, func() { GeneratedAt(5, 1<<50, p) })
+	if allocs != 0 {
+		t.Errorf("GeneratedAt allocates %v times", allocs)
+	}
+	g := GeneratedReader(5, 1<<50) // a pebibyte file read near its end
+	if n, err := g.ReadAt(p, 1<<50-10); n != 10 || err != io.EOF {
+		t.Errorf("ReadAt near the end of 1 PiB: %d, %v", n, err)
+	}
+}

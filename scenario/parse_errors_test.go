@@ -143,7 +143,7 @@ rules:
 files:
   - {path: /big, size: 10XB}
 `,
-		`t.yaml:3:24: unknown size unit "XB" in "10XB" (use B, kB, MB, GB, TB, KiB, MiB, GiB or TiB)`},
+		`t.yaml:3:24: unknown size unit "XB" in "10XB" (use B, kB, MB, GB, TB, PB, EB, KiB, MiB, GiB, TiB, PiB or EiB)`},
 	{`relative file path`,
 		`version: 1
 files:
@@ -260,7 +260,7 @@ rules:
 	{`bad advertise host and port`,
 		`version: 1
 rules:
-  - when: {command: RETR}
+  - when: {command: PASV}
     data: {advertise_host: "::1", advertise_port: 70000}
 `,
 		`t.yaml:4:28: advertise_host must be an IPv4 address (227 replies carry one), got "::1"
@@ -270,7 +270,7 @@ t.yaml:4:51: expected a port between 1 and 65535, got 70000`},
 rules:
   - when: {command: RETR
 `,
-		`t.yaml:2: YAML syntax error: did not find expected ',' or '}'`},
+		`t.yaml:3:3: YAML syntax error: did not find expected ',' or '}'`},
 	{`repeated field`,
 		`version: 1
 version: 1
@@ -385,6 +385,36 @@ rules:
 `,
 		`t.yaml:4:25: "chunk_delay" applies only with "chunk"
 t.yaml:4:38: a size must not be negative, got "-1"`},
+	{`over-indented key`,
+		`version: 1
+rules:
+  - when: {command: STOR}
+     reply: 452
+`,
+		`t.yaml:4:6: YAML syntax error: did not find expected key (check the indentation of this line)`},
+	{`under-indented key`,
+		`version: 1
+rules:
+  - when:
+      command: STOR
+    reply: 452
+   then: close
+`,
+		`t.yaml:6:4: YAML syntax error: did not find expected '-' indicator (check the indentation of this line)`},
+	{`key indented as its parent's sibling`,
+		`version: 1
+settings:
+  banner: x
+ syst: y
+`,
+		`t.yaml:4:2: YAML syntax error: did not find expected key (check the indentation of this line)`},
+	{`unquoted colon in a reply`,
+		`version: 1
+rules:
+  - when: {command: STOR}
+    reply: 452 Error: disk full
+`,
+		`t.yaml:4: YAML syntax error: mapping values are not allowed in this context (check the indentation of this line, and quote a text that holds ": ")`},
 	{`top level list`,
 		`[1, 2]
 `,

@@ -24,14 +24,23 @@ func TestParseRule(t *testing.T) {
 		{"when: {command: STOR, state: dwon}\nreply: 452\n", `<rule>:1:30: state "dwon" is never set`},
 		{"when: {command: STOR}\nreply: 99 nope\n", "<rule>:2:8: "},
 	} {
-		_, err := ParseRule("<rule>", []byte(c.body), []string{"down"})
+		_, err := ParseRule("<rule>", []byte(c.body), withStates("down"))
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("%q: got %v, want %q…", c.body, err, c.want)
 		}
 	}
-	if _, err := ParseRule("<rule>", []byte("when: {command: STOR, state: down}\nreply: 452\n"), []string{"down"}); err != nil {
+	if _, err := ParseRule("<rule>", []byte("when: {command: STOR, state: down}\nreply: 452\n"), withStates("down")); err != nil {
 		t.Fatalf("a known state: %v", err)
 	}
+}
+
+// withStates is a scenario whose rules move to states.
+func withStates(states ...string) *Scenario {
+	sc := New("states")
+	for _, s := range states {
+		sc.Rule(On("NOOP").NextState(s))
+	}
+	return sc
 }
 
 // FuzzParseRule: any body gets a rule or located errors, never a panic.
@@ -41,7 +50,7 @@ func FuzzParseRule(f *testing.F) {
 	f.Add([]byte("- a\n- b\n"), "x")
 	f.Add([]byte("when: {state: dwon}\n"), "down")
 	f.Fuzz(func(t *testing.T, body []byte, state string) {
-		_, err := ParseRule("<rule>", body, []string{state})
+		_, err := ParseRule("<rule>", body, withStates(state))
 		if err == nil {
 			return
 		}

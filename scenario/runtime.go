@@ -49,7 +49,7 @@ type Runtime struct {
 // NewRuntime starts a runtime for sc, which should have passed Validate
 // (Parse and Load validate; NewRuntime fills defaults but cannot report
 // errors, and a rule whose pattern does not compile never matches). A nil sc
-// is an empty scenario. The runtime owns sc from then on: do not change it.
+// is an empty scenario. The runtime works on a normalised copy of sc.
 func NewRuntime(sc *Scenario) *Runtime {
 	rt := &Runtime{}
 	rt.install(sc)
@@ -60,7 +60,7 @@ func prepare(sc *Scenario) *Scenario {
 	if sc == nil {
 		sc = &Scenario{Version: FormatVersion}
 	}
-	_ = sc.Validate() // fills defaults; errors are the caller's to check
+	sc, _ = normalize(clone(sc), &locator{file: sc.Source}, nil) // defaults; errors are the caller's to check
 	return sc
 }
 

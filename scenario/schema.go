@@ -2,6 +2,8 @@ package scenario
 
 import _ "embed"
 
+//go:generate go test -run ^TestSchemaUpToDate$ -update .
+
 //go:embed schema.json
 var schemaJSON []byte
 

@@ -4,89 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 )
-
-type schemaNode struct {
-	Properties map[string]json.RawMessage `json:"properties"`
-	AnyOf      []schemaNode               `json:"anyOf"`
-	OneOf      []schemaNode               `json:"oneOf"`
-}
-
-type schemaDoc struct {
-	schemaNode
-	Defs map[string]schemaNode `json:"$defs"`
-}
-
-// props returns the properties an object definition describes, directly or
-// in its anyOf/oneOf branch for the mapping form.
-func (n schemaNode) props() map[string]json.RawMessage {
-	if n.Properties != nil {
-		return n.Properties
-	}
-	for _, b := range append(n.AnyOf, n.OneOf...) {
-		if p := b.props(); p != nil {
-			return p
-		}
-	}
-	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// TestSchemaInSyncWithParser checks that schema.json describes exactly the
-// keys the decoder knows, object by object.
-func TestSchemaInSyncWithParser(t *testing.T) {
-	var doc schemaDoc
-	if err := json.Unmarshal(Schema(), &doc); err != nil {
-		t.Fatal(err)
-	}
-	for obj, fields := range knownFields {
-		var props map[string]json.RawMessage
-		if obj == objScenario {
-			props = doc.Properties
-		} else {
-			def, ok := doc.Defs[obj]
-			if !ok {
-				t.Errorf("schema has no $defs/%s", obj)
-				continue
-			}
-			props = def.props()
-		}
-		want := append([]string(nil), fields...)
-		sort.Strings(want)
-		if got := sortedKeys(props); strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Errorf("%s: schema properties %v, parser fields %v", obj, got, want)
-		}
-	}
-	// the rule's shorthand step keys are described as in a step
-	for _, f := range stepFields {
-		if !bytes.Equal(compact(t, doc.Defs["rule"].Properties[f]), compact(t, doc.Defs["step"].Properties[f])) && f != "pass" && f != "preliminary" && f != "final" {
-			t.Errorf("rule.%s and step.%s differ in the schema", f, f)
-		}
-	}
-}
-
-func compact(t *testing.T, raw json.RawMessage) []byte {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(v)
-	return b
-}
 
 func compileSchema(t testing.TB) *jsonschema.Schema {
 	t.Helper()

@@ -4,66 +4,77 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
-	"net"
 	"path"
+	"reflect"
+	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/mockftpd/mockftpd/ftpcode"
 )
 
-// Validate checks a scenario built in Go (Parse and Load call it on what
-// they read) and fills in its defaults: Version 1 when zero, each rule's
-// Index, upper-case verbs, a pass step for a rule without one, Pass on steps
-// with neither reply nor then, default reply texts from ftpcode for codes
-// without text, the code of raw replies, file seeds from the scenario seed,
-// and Exhausted "pass" for a list of responses.
+// Normalize checks sc and returns a deep copy of it with its defaults
+// filled in; sc itself is never changed. The defaults: Version 1 when zero,
+// each rule's Index, upper-case verbs (a lone "*" means any), a pass step
+// for a rule without steps, Pass on a step with neither reply nor then,
+// Exhausted "pass" for a rule with several steps, the catalogue's text for a
+// reply code without one, the code of a raw reply, the scenario seed for
+// generated files without one, a delay range whose ends are equal made a
+// fixed delay, and an empty argument pattern removed.
 //
-// It returns an ErrorList of every problem found (up to MaxErrors). Without
-// source positions, each error names the rule (by its label) or the entry
-// it is about.
-func (sc *Scenario) Validate() error {
+// On failure it returns a nil scenario and an ErrorList of every problem
+// found (up to MaxErrors). Without source positions, each error names the
+// rule (by its label) or the entry it is about.
+//
+// Which fields of a step combine, and how: see the table at validator.step
+// (combine.go).
+func (sc *Scenario) Normalize() (*Scenario, error) {
 	file := sc.Source
 	if file == "" {
 		file = sc.Name
 	}
-	return finish(validate(sc, &locator{file: file, sc: sc}))
+	c, errs := normalize(clone(sc), &locator{file: file}, nil)
+	if err := finish(errs); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Validate checks sc as Normalize does, without changing it: nil means
+// Normalize succeeds.
+func (sc *Scenario) Validate() error {
+	_, err := sc.Normalize()
+	return err
 }
 
 type validator struct {
-	sc   *Scenario
-	loc  *locator
-	errs ErrorList
-	// states set by some rule's next_state
-	states map[string]bool
+	sc     *Scenario
+	loc    *locator
+	errs   ErrorList
+	states map[string]bool // set by some rule's next_state (or the scenario a rule joins)
+	known  []string        // the states, for suggestions
+	// suggested counts the states compared for suggestions so far.
+	suggested int
 }
 
-func (v *validator) errf(path, format string, args ...any) {
-	if v.loc.suppressed(path) {
-		return
-	}
-	v.errs = append(v.errs, v.loc.at(path, fmt.Sprintf(format, args...)))
-}
-
-// where names a place for "first at ..." notes: a line when known, else the path.
-func (v *validator) where(path string) string {
-	if p, ok := v.loc.pos[path]; ok {
-		return "line " + strconv.Itoa(p.line)
-	}
-	return path
-}
-
-func validate(sc *Scenario, loc *locator) ErrorList {
+// normalize fills in sc's defaults in place and returns every problem.
+// extra lists states set outside sc (ParseRule's scenario).
+func normalize(sc *Scenario, loc *locator, extra []string) (*Scenario, ErrorList) {
+	loc.sc = sc
 	v := &validator{sc: sc, loc: loc, states: map[string]bool{}}
-	if sc.Version == 0 && loc.pos == nil {
+	if sc.Version == 0 && loc.root == nil {
 		sc.Version = FormatVersion
 	}
-	if sc.Version != FormatVersion && loc.pos == nil {
+	if sc.Version != FormatVersion {
 		v.errf("version", "unsupported version %d (this mockftpd reads version %d)", sc.Version, FormatVersion)
 	}
 	v.users()
 	v.files()
 	v.settings()
+	for _, s := range extra {
+		v.states[s] = s != ""
+	}
 	for i := range sc.Rules {
 		if s := sc.Rules[i].NextState; s != "" {
 			v.states[s] = true
@@ -75,7 +86,125 @@ func validate(sc *Scenario, loc *locator) ErrorList {
 	for i := range sc.Expect {
 		v.expect(&sc.Expect[i], index("expect", i))
 	}
-	return v.errs
+	return sc, v.errs
+}
+
+// full reports whether enough errors were found to stop looking.
+func (v *validator) full() bool { return len(v.errs) > 4*MaxErrors }
+
+func (v *validator) errf(path, format string, args ...any) {
+	if v.full() || v.loc.suppressed(path) {
+		return
+	}
+	v.errs = append(v.errs, v.loc.at(path, fmt.Sprintf(format, args...)))
+}
+
+// where names a place for "first at ..." notes: a line when known, else the path.
+func (v *validator) where(path string) string {
+	if l := v.loc.line(path); l > 0 {
+		return "line " + strconv.Itoa(l)
+	}
+	return path
+}
+
+// bounds checks what the model's tags say, on rv (at path p) and below:
+// numbers within their bounds (zero is unset, unless given through a
+// pointer), enumerated values known, durations not negative.
+func (v *validator) bounds(rv reflect.Value, p string) {
+	b := boundsWalk{v: v, base: p}
+	b.walk(rv, nil, false)
+}
+
+// boundsWalk keeps the path below base as segments, rendered only for an
+// error: a rule without problems costs no string.
+type boundsWalk struct {
+	v    *validator
+	base string
+	at   []seg
+}
+
+func (b *boundsWalk) path() string {
+	d := decoder{at: b.at}
+	rest := d.path()
+	switch {
+	case rest == "":
+		return b.base
+	case b.base == "" || rest[0] == '[':
+		return b.base + rest
+	}
+	return b.base + "." + rest
+}
+
+func (b *boundsWalk) errf(format string, args ...any) {
+	b.v.errf(b.path(), format, args...)
+}
+
+func (b *boundsWalk) walk(rv reflect.Value, f *fieldInfo, set bool) {
+	t := rv.Type()
+	if e, ok := enums[t]; ok {
+		if s := rv.String(); s != "" && !contains(e.values, s) {
+			b.errf("unknown %s %q (use %s)%s", e.noun, s, orList(e.values), didYouMean(s, e.values))
+		}
+		return
+	}
+	if isDuration(t) {
+		if rv.Int() < 0 {
+			b.errf("a duration must not be negative, got %v", rv.Interface())
+		}
+		return
+	}
+	switch rv.Kind() {
+	case reflect.Pointer:
+		if !rv.IsNil() {
+			b.walk(rv.Elem(), f, true)
+		}
+	case reflect.Struct:
+		if t == typeTime || t == typeReply { // a reply checks its code itself
+			return
+		}
+		si := infoOf(t)
+		for i := range si.fields {
+			sf := &si.fields[i]
+			name := sf.name
+			if t == typeRule && name == "responses" {
+				name = "steps" // a rule's steps, also when written as its shorthand
+			}
+			b.at = append(b.at, seg{key: name})
+			b.walk(rv.Field(sf.index), sf, false)
+			b.at = b.at[:len(b.at)-1]
+		}
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.String {
+			return
+		}
+		for i := range rv.Len() {
+			b.at = append(b.at, seg{idx: i})
+			b.walk(rv.Index(i), nil, false)
+			b.at = b.at[:len(b.at)-1]
+		}
+	default:
+		if x, ok := number(rv); ok && f != nil && (x != 0 || set || math.IsNaN(x)) {
+			if msg := f.outOfRange(x); msg != "" {
+				b.errf("%s", msg)
+			}
+		}
+	}
+}
+
+func orList(values []string) string {
+	if len(values) == 1 {
+		return values[0]
+	}
+	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+}
+
+// badName says why a path or name cannot be used in replies and listings,
+// or "".
+func badName(s string) string {
+	if strings.ContainsAny(s, "\r\n\x00") {
+		return "must not contain a line break (CR, LF) or NUL: it would forge replies"
+	}
+	return ""
 }
 
 func (v *validator) users() {
@@ -86,7 +215,7 @@ func (v *validator) users() {
 		switch {
 		case u.Name == "":
 			v.errf(p, "a user needs a name")
-		case strings.ContainsAny(u.Name, " \t\r\n"):
+		case strings.ContainsAny(u.Name, " \t\r\n\x00"):
 			v.errf(join(p, "name"), "user name %q must not contain spaces", u.Name)
 		}
 		if j, dup := first[u.Name]; dup && u.Name != "" {
@@ -94,20 +223,27 @@ func (v *validator) users() {
 		} else {
 			first[u.Name] = i
 		}
-		if u.Home != "" && !strings.HasPrefix(u.Home, "/") {
+		switch {
+		case u.Home == "":
+		case badName(u.Home) != "":
+			v.errf(join(p, "home"), "home %q %s", u.Home, badName(u.Home))
+		case !strings.HasPrefix(u.Home, "/"):
 			v.errf(join(p, "home"), "home must be an absolute path like \"/%s\", got %q", strings.TrimLeft(u.Home, "./"), u.Home)
 		}
 	}
 }
 
 func (v *validator) files() {
-	first := map[string]int{}
+	first := make(map[string]int, len(v.sc.Files))
 	for i := range v.sc.Files {
 		f := &v.sc.Files[i]
 		p := index("files", i)
+		v.bounds(reflect.ValueOf(f).Elem(), p)
 		switch {
 		case f.Path == "":
 			v.errf(p, "a file entry needs a path")
+		case badName(f.Path) != "":
+			v.errf(join(p, "path"), "path %q %s", f.Path, badName(f.Path))
 		case !strings.HasPrefix(f.Path, "/"):
 			v.errf(join(p, "path"), "path must be absolute (start with \"/\"), got %q", f.Path)
 		case path.Clean(f.Path) != f.Path:
@@ -129,9 +265,6 @@ func (v *validator) files() {
 					v.errf(join(p, s.name), "conflicting content sources %q and %q: a file entry takes only one", sources[0], s.name)
 				}
 			}
-		}
-		if f.Size < 0 {
-			v.errf(join(p, "size"), "size must not be negative, got %d", f.Size)
 		}
 		if f.Base64 != "" {
 			if _, err := decodeBase64(f.Base64); err != nil {
@@ -159,26 +292,26 @@ func decodeBase64(s string) ([]byte, error) {
 	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
 }
 
-func validVerb(s string) bool {
-	if s == "" || len(s) > 16 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
 func (v *validator) settings() {
 	s := &v.sc.Settings
+	v.bounds(reflect.ValueOf(s).Elem(), "settings")
+	for i, c := range s.CustomCommands {
+		c = strings.ToUpper(strings.TrimSpace(c))
+		s.CustomCommands[i] = c
+		switch _, std := verbs[c]; {
+		case !validVerb(c):
+			v.errf(index("settings.custom_commands", i), "invalid command %q: a command is a word like XFOO", c)
+		case std:
+			v.errf(index("settings.custom_commands", i), "%s is a standard command (%s): remove it from custom_commands", c, verbs[c].Spec)
+		}
+	}
 	for i, c := range s.Disable {
 		c = strings.ToUpper(strings.TrimSpace(c))
 		s.Disable[i] = c
 		if !validVerb(c) {
 			v.errf(index("settings.disable", i), "invalid command %q: a command is a word like EPSV", c)
+		} else if err := CheckVerb(c, s.CustomCommands); err != nil {
+			v.errf(index("settings.disable", i), "%v", err)
 		}
 	}
 	for i, f := range s.Features {
@@ -186,22 +319,6 @@ func (v *validator) settings() {
 			v.errf(index("settings.features", i), "a feature is one non-empty line, got %q", f)
 		}
 	}
-	if s.IdleTimeout < 0 {
-		v.errf("settings.idle_timeout", "idle_timeout must not be negative")
-	}
-}
-
-func (v *validator) enum(p, what, val string, values []string) {
-	if val != "" && !contains(values, val) {
-		v.errf(p, "unknown %s %q (use %s)%s", what, val, orList(values), didYouMean(val, values))
-	}
-}
-
-func orList(values []string) string {
-	if len(values) == 1 {
-		return values[0]
-	}
-	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
 }
 
 func (v *validator) arg(p string, a *ArgMatch) {
@@ -218,89 +335,86 @@ func (v *validator) arg(p string, a *ArgMatch) {
 		v.errf(p, "an argument pattern takes only one of exact, glob and regex")
 		return
 	}
-	if _, err := compileArg(a); err != nil {
-		sub := "glob"
-		if a.Regex != "" {
-			sub = "regex"
+	switch {
+	case a.Regex != "":
+		if _, err := syntax.Parse(a.Regex, syntax.Perl); err != nil {
+			v.errf(join(p, "regex"), "invalid regex %q: %v", a.Regex, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 		}
-		v.errf(join(p, sub), "%v", err)
+	case a.Glob != "":
+		v.glob(join(p, "glob"), a.Glob)
+	}
+}
+
+// glob checks a glob's syntax (the matcher compiles it: checking is cheaper).
+func (v *validator) glob(p, g string) {
+	if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
+		v.errf(p, "invalid glob %q: %v", g, err)
 	}
 }
 
 func (v *validator) rule(r *Rule, i int) {
+	if v.full() {
+		return
+	}
 	p := index("rules", i)
 	r.Index = i
 	for _, e := range r.errs {
 		v.errf(p, "%s", e)
 	}
+	v.bounds(reflect.ValueOf(r).Elem(), p)
 	w := &r.When
 	wp := join(p, "when")
-	v.enum(join(wp, "event"), "event", string(w.Event), eventValues)
 	var cmds []string
 	for j, c := range w.Commands {
 		c = strings.ToUpper(strings.TrimSpace(c))
-		switch {
-		case c == "*":
+		if c == "*" {
 			if len(w.Commands) > 1 {
 				v.errf(join(wp, "command"), `"*" already means any command: list it alone`)
 			}
 			continue
-		case !validVerb(c):
-			v.errf(index(join(wp, "command"), j), "invalid command %q: a command is a word like STOR", c)
+		}
+		if err := CheckVerb(c, v.sc.Settings.CustomCommands); err != nil {
+			v.errf(index(join(wp, "command"), j), "%v", err)
 		}
 		if !contains(cmds, c) {
 			cmds = append(cmds, c)
 		}
 	}
 	w.Commands = cmds
+	if w.Arg != nil && *w.Arg == (ArgMatch{}) {
+		w.Arg = nil
+	}
 	if w.Event == EventConnect {
-		if len(w.Commands) > 0 {
-			v.errf(join(wp, "command"), `a connect rule matches a new connection, not a command: remove "command"`)
-		}
-		if w.Arg != nil {
-			v.errf(join(wp, "arg"), `a connect rule matches a new connection, not a command: remove "arg"`)
-		}
-		if w.User != "" {
-			v.errf(join(wp, "user"), `a connect rule matches before anyone logs in: remove "user"`)
-		}
-		if w.Count == PerSession && w.Nth > 0 {
-			v.errf(join(wp, "count"), `a connect rule counts connections across sessions: remove "count: session"`)
+		for _, x := range []struct {
+			key, why string
+			set      bool
+		}{
+			{"command", "a connect rule matches a new connection, not a command", len(w.Commands) > 0},
+			{"arg", "a connect rule matches a new connection, not a command", w.Arg != nil},
+			{"user", "a connect rule matches before anyone logs in", w.User != ""},
+			{"count", "a connect rule counts connections across sessions", w.Count == PerSession && w.Nth > 0},
+		} {
+			if x.set && x.key == "count" {
+				v.errf(join(wp, x.key), `%s: remove "count: session"`, x.why)
+			} else if x.set {
+				v.errf(join(wp, x.key), "%s: remove %q", x.why, x.key)
+			}
 		}
 	}
 	v.arg(join(wp, "arg"), w.Arg)
 	if w.User != "" {
-		if _, err := compileGlob(w.User); err != nil {
-			v.errf(join(wp, "user"), "%v", err)
-		}
+		v.glob(join(wp, "user"), w.User)
 	}
-	v.enum(join(wp, "count"), "count", string(w.Count), countValues)
 	if w.Count != "" && w.Nth == 0 {
 		v.errf(join(wp, "count"), `"count" applies only with "nth"`)
 	}
-	if w.Session < 0 {
-		v.errf(join(wp, "session"), "session must be 1 or more, got %d", w.Session)
-	}
-	if w.Nth < 0 {
-		v.errf(join(wp, "nth"), "nth must be 1 or more, got %d", w.Nth)
-	}
-	if w.Probability < 0 || w.Probability > 1 || math.IsNaN(w.Probability) {
-		v.errf(join(wp, "probability"), "expected a probability greater than 0 and at most 1, got %v", w.Probability)
-	}
-	if w.State != "" && !v.states[w.State] {
+	if w.State != "" && !v.states[w.State] && !v.full() {
 		// A state no rule sets may be set from outside (the admin API,
 		// Runtime.SetState); only one that looks like a typo is an error.
-		var known []string
-		for s := range v.states {
-			known = append(known, s)
-		}
-		if hint := didYouMean(w.State, known); hint != "" {
+		if hint := v.stateHint(w.State); hint != "" {
 			v.errf(join(wp, "state"), "state %q is never set: no rule has \"next_state: %s\"%s", w.State, w.State, hint)
 		}
 	}
-	if r.Times < 0 {
-		v.errf(join(p, "times"), "times must be 1 or more, got %d", r.Times)
-	}
-	v.enum(join(p, "exhausted"), "exhausted mode", string(r.Exhausted), exhaustedValues)
 	if len(r.Steps) == 0 {
 		r.Steps = []Step{PassStep()}
 	}
@@ -308,9 +422,30 @@ func (v *validator) rule(r *Rule, i int) {
 		r.Exhausted = ExhaustedPass
 	}
 	for j := range r.Steps {
-		v.step(&r.Steps[j], index(join(p, "steps"), j), w.Event == EventConnect)
+		v.step(r, &r.Steps[j], index(join(p, "steps"), j))
 	}
 }
+
+// stateHint suggests a state some rule sets for state, which none sets.
+// The suggestions of a scenario cost at most suggestBudget comparisons:
+// with many rules matching states set from outside, later ones get none.
+func (v *validator) stateHint(state string) string {
+	if v.known == nil {
+		v.known = []string{}
+		for s, ok := range v.states {
+			if ok {
+				v.known = append(v.known, s)
+			}
+		}
+		slices.Sort(v.known)
+	}
+	if v.suggested += len(v.known); v.suggested > suggestBudget {
+		return ""
+	}
+	return didYouMean(state, v.known)
+}
+
+const suggestBudget = 1_000_000
 
 func (v *validator) reply(p string, r *Reply, allowNone bool) {
 	if r.Raw != "" {
@@ -319,32 +454,24 @@ func (v *validator) reply(p string, r *Reply, allowNone bool) {
 		}
 		if r.Code == 0 {
 			r.Code = rawCode(r.Raw)
-		} else if r.Code < 100 || r.Code > 699 {
-			v.errf(join(p, "code"), "expected a reply code between 100 and 699, got %d", r.Code)
+		} else if msg := infoOf(typeReply).byName["code"].outOfRange(float64(r.Code)); msg != "" {
+			v.errf(join(p, "code"), "%s", msg)
 		}
 		return
 	}
-	if r.Code == 0 && r.Text == "" && allowNone {
-		return
-	}
-	if r.Code < 100 || r.Code > 699 {
-		if r.Code == 0 {
-			v.errf(p, `a reply needs a code (or "raw")`)
-		} else {
-			v.errf(p, "expected a reply code between 100 and 699, got %d", r.Code)
-		}
-		return
-	}
-	if r.Text == "" {
+	code := infoOf(typeReply).byName["code"]
+	switch {
+	case r.Code == 0 && r.Text == "" && allowNone:
+	case r.Code == 0:
+		v.errf(p, `a reply needs a code (or "raw")`)
+	case code.outOfRange(float64(r.Code)) != "":
+		v.errf(p, "%s", code.outOfRange(float64(r.Code)))
+	case r.Text == "":
 		r.Text = ftpcode.DefaultText(r.Code)
 	}
 }
 
 func (v *validator) delay(p string, d *DelaySpec) {
-	if d.Min < 0 || d.Max < 0 {
-		v.errf(p, "a delay must not be negative")
-		return
-	}
 	if d.Max != 0 && d.Max < d.Min {
 		v.errf(p, "delay max (%v) is less than min (%v)", d.Max, d.Min)
 	}
@@ -353,88 +480,18 @@ func (v *validator) delay(p string, d *DelaySpec) {
 	}
 }
 
-func (v *validator) step(s *Step, p string, connect bool) {
-	if len(s.Replies) == 0 && s.Then == "" {
-		s.Pass = true
-	}
-	for k := range s.Replies {
-		v.reply(index(join(p, "reply"), k), &s.Replies[k], false)
-	}
-	if s.Pass && len(s.Replies) > 0 {
-		v.errf(join(p, "pass"), `"pass: true" conflicts with "reply": a step either replies itself or passes the command on`)
-	}
-	v.delay(join(p, "delay"), &s.Delay)
-	v.enum(join(p, "then"), "then", string(s.Then), thenValues)
-	for _, x := range []struct {
-		name string
-		r    *Reply
-	}{{"preliminary", s.Preliminary}, {"final", s.Final}} {
-		if x.r == nil {
-			continue
-		}
-		if !s.Pass {
-			v.errf(join(p, x.name), "%q applies only to a command passed on to the server, but this step replies itself", x.name)
-			continue
-		}
-		v.reply(join(p, x.name), x.r, false)
-	}
-	if s.Data == nil {
-		return
-	}
-	dp := join(p, "data")
-	switch {
-	case connect:
-		v.errf(dp, `"data" does not apply to a connect rule`)
-		return
-	case !s.Pass:
-		v.errf(dp, `"data" applies only to a command passed on to the server, but this step replies itself`)
-		return
-	}
-	d := s.Data
-	v.enum(join(dp, "refuse"), "refuse mode", string(d.Refuse), refuseValues)
-	v.enum(join(dp, "end"), "end", string(d.End), endValues)
-	if d.End != "" && d.After == 0 {
-		v.errf(join(dp, "end"), `"end" applies only with "after"`)
-	}
-	for _, n := range []struct {
-		name string
-		v    int64
-	}{{"after", d.After}, {"rate", d.Rate}, {"chunk", d.Chunk}, {"corrupt", d.Corrupt}, {"chunk_delay", int64(d.ChunkDelay)}} {
-		if n.v < 0 {
-			v.errf(join(dp, n.name), "%s must not be negative", n.name)
-		}
-		if d.Refuse != "" && n.v != 0 {
-			v.errf(join(dp, n.name), `"refuse" never opens the data connection, so %q does not apply`, n.name)
-		}
-	}
-	if d.ChunkDelay != 0 && d.Chunk == 0 {
-		v.errf(join(dp, "chunk_delay"), `"chunk_delay" applies only with "chunk"`)
-	}
-	if d.Reply != nil {
-		v.reply(join(dp, "reply"), d.Reply, true)
-	}
-	v.delay(join(dp, "delay_preliminary"), &d.DelayPreliminary)
-	v.delay(join(dp, "delay_data"), &d.DelayData)
-	v.delay(join(dp, "delay_final"), &d.DelayFinal)
-	if d.AdvertiseHost != "" {
-		if ip := net.ParseIP(d.AdvertiseHost); ip == nil || ip.To4() == nil {
-			v.errf(join(dp, "advertise_host"), "advertise_host must be an IPv4 address (227 replies carry one), got %q", d.AdvertiseHost)
-		}
-	}
-	if d.AdvertisePort < 0 || d.AdvertisePort > 65535 {
-		v.errf(join(dp, "advertise_port"), "expected a port between 1 and 65535, got %d", d.AdvertisePort)
-	}
-}
-
 func (v *validator) expect(e *Expectation, p string) {
+	v.bounds(reflect.ValueOf(e).Elem(), p)
 	e.Command = strings.ToUpper(strings.TrimSpace(e.Command))
-	if e.Command != "" && e.Command != "*" && !validVerb(e.Command) {
-		v.errf(join(p, "command"), "invalid command %q: a command is a word like STOR", e.Command)
+	if e.Command != "" && e.Command != "*" {
+		if err := CheckVerb(e.Command, v.sc.Settings.CustomCommands); err != nil {
+			v.errf(join(p, "command"), "%v", err)
+		}
+	}
+	if e.Arg != nil && *e.Arg == (ArgMatch{}) {
+		e.Arg = nil
 	}
 	if e.NoCommandAfter != 0 {
-		if e.NoCommandAfter < 100 || e.NoCommandAfter > 699 {
-			v.errf(join(p, "no_command_after"), "expected a reply code between 100 and 699, got %d", e.NoCommandAfter)
-		}
 		for _, x := range []struct {
 			name string
 			set  bool
@@ -450,9 +507,7 @@ func (v *validator) expect(e *Expectation, p string) {
 	}
 	v.arg(join(p, "arg"), e.Arg)
 	if e.User != "" {
-		if _, err := compileGlob(e.User); err != nil {
-			v.errf(join(p, "user"), "%v", err)
-		}
+		v.glob(join(p, "user"), e.User)
 	}
 	if e.Exactly != nil && (e.AtLeast != nil || e.AtMost != nil) {
 		other := "at_least"
@@ -460,14 +515,6 @@ func (v *validator) expect(e *Expectation, p string) {
 			other = "at_most"
 		}
 		v.errf(join(p, other), `"times" conflicts with %q: use times alone, or at_least and at_most`, other)
-	}
-	for _, x := range []struct {
-		name string
-		n    *int
-	}{{"times", e.Exactly}, {"at_least", e.AtLeast}, {"at_most", e.AtMost}} {
-		if x.n != nil && *x.n < 0 {
-			v.errf(join(p, x.name), "%s must not be negative, got %d", x.name, *x.n)
-		}
 	}
 	if e.AtLeast != nil && e.AtMost != nil && *e.AtLeast > *e.AtMost {
 		v.errf(join(p, "at_most"), "at_most (%d) is less than at_least (%d)", *e.AtMost, *e.AtLeast)

@@ -18,15 +18,20 @@ var sizeUnits = map[string]int64{
 	"mb":  1000 * 1000,
 	"gb":  1000 * 1000 * 1000,
 	"tb":  1000 * 1000 * 1000 * 1000,
+	"pb":  1000 * 1000 * 1000 * 1000 * 1000,
+	"eb":  1000 * 1000 * 1000 * 1000 * 1000 * 1000,
 	"kib": 1 << 10,
 	"mib": 1 << 20,
 	"gib": 1 << 30,
 	"tib": 1 << 40,
+	"pib": 1 << 50,
+	"eib": 1 << 60,
 }
 
 // ParseSize reads a byte count written as a plain number ("1048576") or a
-// number with a unit: "64kB", "5MB" (powers of 1000), "1KiB", "10MiB",
-// "1.5GiB" (powers of 1024). The result must be a whole number of bytes.
+// number with a unit: "64kB", "5MB", "1PB" (powers of 1000), "1KiB",
+// "10MiB", "1.5GiB", "1PiB" (powers of 1024), up to 8 EiB. The result must
+// be a whole number of bytes.
 func ParseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	if strings.HasPrefix(t, "-") {
@@ -42,7 +47,7 @@ func ParseSize(s string) (int64, error) {
 	}
 	mult, ok := sizeUnits[unit]
 	if !ok {
-		return 0, fmt.Errorf("unknown size unit %q in %q (use B, kB, MB, GB, TB, KiB, MiB, GiB or TiB)", t[i:], s)
+		return 0, fmt.Errorf("unknown size unit %q in %q (use B, kB, MB, GB, TB, PB, EB, KiB, MiB, GiB, TiB, PiB or EiB)", t[i:], s)
 	}
 	num = strings.ReplaceAll(num, "_", "")
 	if n, err := strconv.ParseInt(num, 10, 64); err == nil {
@@ -71,7 +76,7 @@ func FormatSize(n int64) string {
 	for _, u := range []struct {
 		name string
 		mult int64
-	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+	}{{"EiB", 1 << 60}, {"PiB", 1 << 50}, {"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
 		if n != 0 && n%u.mult == 0 {
 			return strconv.FormatInt(n/u.mult, 10) + u.name
 		}
@@ -126,6 +131,3 @@ func rawCode(raw string) int {
 	}
 	return 0
 }
-
-// formatDuration writes d the way a person would ("1.5s", "250ms", "2m0s").
-func formatDuration(d time.Duration) string { return d.String() }

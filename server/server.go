@@ -68,7 +68,8 @@ func Start(cfg Config) (*Server, error) {
 	if sc == nil {
 		sc = &scenario.Scenario{Version: scenario.FormatVersion}
 	}
-	if err := sc.Validate(); err != nil {
+	sc, err := sc.Normalize() // a copy: the caller's scenario is left alone
+	if err != nil {
 		return nil, err
 	}
 	fsys, err := newFilesystem(&cfg)

@@ -251,7 +251,7 @@ func (f *serveFlags) loadScenario(fromFile bool) (*scenario.Scenario, error) {
 	}
 	var rules []scenario.Rule
 	for _, r := range f.replies {
-		rule, err := parseReplyFlag(r)
+		rule, err := parseReplyFlag(r, sc.Settings.CustomCommands)
 		if err != nil {
 			return nil, err
 		}
@@ -326,8 +326,9 @@ func (f *serveFlags) adminOptions(logger *slog.Logger) (addr string, opts admin.
 	return addr, opts, nil
 }
 
-// parseReplyFlag reads "VERB=CODE text" (VERB may be "*" or "A,B").
-func parseReplyFlag(s string) (scenario.Rule, error) {
+// parseReplyFlag reads "VERB=CODE text" (VERB may be "*" or "A,B"); a verb
+// must be in the catalogue or among custom, the scenario's custom commands.
+func parseReplyFlag(s string, custom []string) (scenario.Rule, error) {
 	verbs, rep, ok := strings.Cut(s, "=")
 	rep = strings.TrimSpace(rep)
 	codeText, text, _ := strings.Cut(rep, " ")
@@ -337,7 +338,13 @@ func parseReplyFlag(s string) (scenario.Rule, error) {
 	}
 	var cmds []string
 	for _, v := range strings.Split(verbs, ",") {
-		cmds = append(cmds, strings.ToUpper(strings.TrimSpace(v)))
+		v = strings.ToUpper(strings.TrimSpace(v))
+		if v != "*" {
+			if err := scenario.CheckVerb(v, custom); err != nil {
+				return scenario.Rule{}, fmt.Errorf("-reply %q: %w (of the -scenario file)", s, err)
+			}
+		}
+		cmds = append(cmds, v)
 	}
 	return scenario.Rule{
 		Name:  "-reply " + s,

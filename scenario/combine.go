@@ -1,0 +1,206 @@
+package scenario
+
+import (
+	"net"
+	"reflect"
+	"strings"
+)
+
+var (
+	transferVerbs = verbsWhere(func(v Verb) bool { return v.Transfer })
+	uploadVerbs   = verbsWhere(func(v Verb) bool { return v.Upload })
+)
+
+func verbsWhere(ok func(Verb) bool) string {
+	var out []string
+	for _, v := range Verbs() {
+		if ok(v) {
+			out = append(out, v.Name)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// onlyFor reports at path that key applies only to the verbs for which ok
+// holds (named by which) when the rule may fire for another one.
+func (v *validator) onlyFor(r *Rule, path, key, which string, ok func(Verb) bool) {
+	if len(r.When.Commands) == 0 {
+		v.errf(path, "%q applies only to %s: name them in when.command", key, which)
+		return
+	}
+	for _, c := range r.When.Commands {
+		if vb, known := verbs[c]; !known || !ok(vb) {
+			v.errf(path, "%q does not apply to %s: it applies only to %s", key, c, which)
+			return
+		}
+	}
+}
+
+// step checks a step and fills in its defaults. Each combination of the
+// fields of a step either means something (what the engine does) or is a
+// located error, so that no scripted reply is silently dropped;
+// combine_test.go checks every row.
+//
+//	fields                           meaning, or the error
+//	reply                            the replies instead of the server's
+//	reply + then                     the replies, then close, reset or stall
+//	then (no reply)                  nothing is sent, then close, reset or stall
+//	pass (or nothing)                the server answers
+//	pass + then                      the server's final reply, then the end
+//	pass: false alone                error: does nothing
+//	reply + pass: true               error: a step replies or passes
+//	reply|then + preliminary/final   error: they replace the server's replies, and there are none
+//	reply|then + data                error: data scripts a transfer the server makes
+//	preliminary                      replaces the 1xx of a transfer command (RETR STOR STOU
+//	                                 APPE LIST NLST MLSD); on the greeting, sent before it;
+//	                                 error on any other command (none gets a 1xx)
+//	final                            replaces the server's final reply (on the greeting: the 220)
+//	delay                            waits before all of the above
+//	data on a connect rule           error
+//	data (transfer faults)           transfer commands only
+//	data.advertise_host              PASV only (EPSV's 229 carries no address)
+//	data.advertise_port              PASV and EPSV only
+//	advertise_* + transfer faults    error: they apply to different commands
+//	data: {}                         error: does nothing
+//	data.end                         needs data.after
+//	data.chunk_delay                 needs data.chunk
+//	data.refuse + after, rate, chunk, chunk_delay, corrupt or delay_data
+//	                                 error: the connection never opens
+//	data.refuse + preliminary or data.delay_preliminary
+//	                                 error: a refused transfer gets no 1xx
+//	data.refuse + final              final replaces the 425
+//	data.reply                       replaces the final reply after a cut (after) or a
+//	                                 refusal (refuse); error without either
+//	data.reply + final               error: final replaces every final reply, data.reply
+//	                                 would never be sent
+//	data.keep_partial                uploads (STOR STOU APPE) cut or refused; error otherwise
+//	data.delay_final                 delays the final reply, whatever it is
+//	data.advertise_* + final         error: final replaces the 227/229 reply they rewrite
+//	pass on a disabled command       the 502 of settings.disable (after the delay); with
+//	                                 preliminary, final or data: error (a rule naming the
+//	                                 command; one for any command leaves it its 502)
+func (v *validator) step(r *Rule, s *Step, p string) {
+	connect := r.When.Event == EventConnect
+	if len(s.Replies) == 0 && s.Then == "" {
+		s.Pass = true
+	}
+	for k := range s.Replies {
+		v.reply(index(join(p, "reply"), k), &s.Replies[k], false)
+	}
+	if s.Pass && len(s.Replies) > 0 {
+		v.errf(join(p, "pass"), `"pass: true" conflicts with "reply": a step either replies itself or passes the command on`)
+	}
+	v.delay(join(p, "delay"), &s.Delay)
+	for _, x := range []struct {
+		name string
+		r    *Reply
+	}{{"preliminary", s.Preliminary}, {"final", s.Final}} {
+		if x.r == nil {
+			continue
+		}
+		if !s.Pass {
+			v.errf(join(p, x.name), "%q applies only to a command passed on to the server, but this step replies itself", x.name)
+			continue
+		}
+		v.reply(join(p, x.name), x.r, false)
+	}
+	if s.Pass && (s.Preliminary != nil || s.Final != nil || s.Data != nil) {
+		for _, c := range r.When.Commands {
+			if contains(v.sc.Settings.Disable, c) {
+				v.errf(join(p, "pass"), "%s is disabled (settings.disable): it gets 502, so the server never answers it and \"preliminary\", \"final\" and \"data\" do not apply", c)
+				break
+			}
+		}
+	}
+	if s.Preliminary != nil && s.Pass && !connect {
+		v.onlyFor(r, join(p, "preliminary"), "preliminary", "the transfer commands ("+transferVerbs+"), the only ones that get a 1xx reply", func(vb Verb) bool { return vb.Transfer })
+	}
+	if s.Data != nil {
+		v.data(r, s, join(p, "data"), connect)
+	}
+}
+
+func (v *validator) data(r *Rule, s *Step, dp string, connect bool) {
+	switch {
+	case connect:
+		v.errf(dp, `"data" does not apply to a connect rule`)
+		return
+	case !s.Pass:
+		v.errf(dp, `"data" applies only to a command passed on to the server, but this step replies itself`)
+		return
+	}
+	d := s.Data
+	if reflect.ValueOf(d).Elem().IsZero() {
+		v.errf(dp, `an empty "data" does nothing: give a fault such as {after: 1MiB} or {refuse: close}`)
+		return
+	}
+	passive := d.AdvertiseHost != "" || d.AdvertisePort != 0
+	other := *d
+	other.AdvertiseHost, other.AdvertisePort = "", 0
+	faults := !reflect.ValueOf(other).IsZero()
+	switch {
+	case passive && faults:
+		key := "advertise_host"
+		if d.AdvertiseHost == "" {
+			key = "advertise_port"
+		}
+		v.errf(join(dp, key), "%q scripts the reply to PASV or EPSV, the other data faults a transfer command: put them in rules of their own", key)
+	case faults:
+		v.onlyFor(r, dp, "data", "the transfer commands ("+transferVerbs+")", func(vb Verb) bool { return vb.Transfer })
+	}
+	if d.AdvertiseHost != "" {
+		v.onlyFor(r, join(dp, "advertise_host"), "advertise_host", "PASV (the 229 reply to EPSV carries no address)", func(vb Verb) bool { return vb.Name == "PASV" })
+		if ip := net.ParseIP(d.AdvertiseHost); ip == nil || ip.To4() == nil {
+			v.errf(join(dp, "advertise_host"), "advertise_host must be an IPv4 address (227 replies carry one), got %q", d.AdvertiseHost)
+		}
+	}
+	if d.AdvertisePort != 0 {
+		v.onlyFor(r, join(dp, "advertise_port"), "advertise_port", "PASV and EPSV", func(vb Verb) bool { return vb.Passive })
+	}
+	if passive && s.Final != nil {
+		v.errf(join(strings.TrimSuffix(dp, ".data"), "final"), `"final" replaces the reply that advertise_host and advertise_port rewrite: keep one`)
+	}
+	if d.End != "" && d.After == 0 {
+		v.errf(join(dp, "end"), `"end" applies only with "after"`)
+	}
+	if d.Refuse != "" {
+		for _, n := range []struct {
+			name string
+			set  bool
+		}{{"after", d.After != 0}, {"rate", d.Rate != 0}, {"chunk", d.Chunk != 0}, {"corrupt", d.Corrupt != 0},
+			{"chunk_delay", d.ChunkDelay != 0}, {"delay_data", !d.DelayData.IsZero()}} {
+			if n.set {
+				v.errf(join(dp, n.name), `"refuse" never opens the data connection, so %q does not apply`, n.name)
+			}
+		}
+		if !d.DelayPreliminary.IsZero() {
+			v.errf(join(dp, "delay_preliminary"), `a refused data connection gets no 1xx reply, so "delay_preliminary" does not apply`)
+		}
+		if s.Preliminary != nil {
+			v.errf(join(dp, "refuse"), `"preliminary" would never be sent: a refused data connection ("refuse") gets no 1xx reply`)
+		}
+	}
+	if d.ChunkDelay != 0 && d.Chunk == 0 {
+		v.errf(join(dp, "chunk_delay"), `"chunk_delay" applies only with "chunk"`)
+	}
+	cut := d.Refuse != "" || d.After != 0
+	if d.Reply != nil {
+		switch {
+		case s.Final != nil:
+			v.errf(join(dp, "reply"), `"final" replaces every final reply, so "data.reply" would never be sent: keep one`)
+		case !cut:
+			v.errf(join(dp, "reply"), `"data.reply" replaces the final reply after a cut ("after") or a refusal ("refuse"), and this transfer has neither: use "final" to replace its final reply`)
+		}
+		v.reply(join(dp, "reply"), d.Reply, true)
+	}
+	if d.KeepPartial != nil {
+		if !cut {
+			v.errf(join(dp, "keep_partial"), `"keep_partial" applies only to an upload cut ("after") or refused ("refuse")`)
+		} else {
+			v.onlyFor(r, join(dp, "keep_partial"), "keep_partial", "uploads ("+uploadVerbs+")", func(vb Verb) bool { return vb.Upload })
+		}
+	}
+	v.delay(join(dp, "delay_preliminary"), &d.DelayPreliminary)
+	v.delay(join(dp, "delay_data"), &d.DelayData)
+	v.delay(join(dp, "delay_final"), &d.DelayFinal)
+}
