@@ -496,6 +496,7 @@ func (s *Server) Close() error {
 		_ = s.ftp.Stop()
 		s.wg.Wait()
 		s.upstreams.Wait()
+		s.closeFilesystem()
 	})
 	return nil
 }
