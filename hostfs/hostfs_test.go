@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	ftpserver "github.com/fclairamb/ftpserverlib"
 	"github.com/spf13/afero"
+
+	"github.com/mockftpd/mockftpd/internal/fscheck/fschecktest"
 )
 
 // snapshot describes every entry below dir: name, type, mode, size, mtime
@@ -305,90 +305,21 @@ func TestErrorsNameVirtualPaths(t *testing.T) {
 // TestNamesWithLineBreaks: no file, directory or rename target gets CR,
 // LF or NUL in its name.
 func TestNamesWithLineBreaks(t *testing.T) {
-	root := t.TempDir()
-	fsys, err := New(root, Options{})
+	fsys, err := New(t.TempDir(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	if err := afero.WriteFile(fsys, "/ok", nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, bad := range []string{"/a\r\n212 forged", "/a\nb", "/a\rb", "/a\x00b"} {
-		check := func(what string, err error) {
-			t.Helper()
-			if !errors.Is(err, ErrInvalidName) || !errors.Is(err, ftpserver.ErrFileNameNotAllowed) {
-				t.Errorf("%s %q: %v", what, bad, err)
-			}
-		}
-		_, err := fsys.Create(bad)
-		check("create", err)
-		check("mkdir", fsys.Mkdir(bad, 0o755))
-		check("mkdirall", fsys.MkdirAll(bad+"/x", 0o755))
-		check("rename", fsys.Rename("/ok", bad))
-	}
-	if entries, _ := os.ReadDir(root); len(entries) != 1 {
-		t.Errorf("%d entries, want only ok", len(entries))
-	}
+	fschecktest.Names(t, fsys)
 }
 
 // TestMaxFileSize: with a limit, writes, truncates and writable offsets
 // past it fail with an error ftpserverlib answers with 552.
 func TestMaxFileSize(t *testing.T) {
-	root := t.TempDir()
-	const limit = 1000
-	fsys, err := New(root, Options{MaxFileSize: limit})
+	fsys, err := New(t.TempDir(), Options{MaxFileSize: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	check := func(what string, err error) {
-		t.Helper()
-		var pe *os.PathError
-		if !errors.Is(err, ErrFileTooLarge) || !errors.Is(err, ftpserver.ErrStorageExceeded) || !errors.Is(err, syscall.EFBIG) ||
-			!errors.As(err, &pe) || pe.Path != "/f" {
-			t.Errorf("%s: %v", what, err)
-		}
-	}
-	f, _ := fsys.Create("/f")
-	defer f.Close()
-	n, err := f.WriteAt(make([]byte, 100), limit-10)
-	check("write across the limit", err)
-	if n != 10 {
-		t.Errorf("wrote %d, want 10", n)
-	}
-	_, err = f.Seek(limit+1, io.SeekStart)
-	check("seek past", err)
-	if pos, _ := f.Seek(0, io.SeekCurrent); pos != 0 {
-		t.Errorf("a refused seek moved the offset to %d", pos)
-	}
-	check("truncate past", f.Truncate(limit+1))
-	f.Seek(limit-3, io.SeekStart)
-	n, err = f.Write([]byte("abcdef"))
-	check("write past", err)
-	if n != 3 {
-		t.Errorf("wrote %d, want 3", n)
-	}
-	f.Seek(limit-5, io.SeekStart)
-	k, err := f.(io.ReaderFrom).ReadFrom(strings.NewReader("0123456789"))
-	check("ReadFrom past", err)
-	if k != 5 {
-		t.Errorf("ReadFrom stored %d, want 5", k)
-	}
-	f.Seek(limit-5, io.SeekStart)
-	if k, err := f.(io.ReaderFrom).ReadFrom(strings.NewReader("01234")); k != 5 || err != nil {
-		t.Errorf("ReadFrom up to the limit: %d, %v", k, err)
-	}
-	a, _ := fsys.OpenFile("/f", os.O_WRONLY|os.O_APPEND, 0)
-	_, err = a.Write([]byte("x"))
-	check("append past", err)
-	a.Close()
-	if fi, _ := fsys.Stat("/f"); fi.Size() != limit {
-		t.Errorf("size %d", fi.Size())
-	}
-	r, _ := fsys.Open("/f")
-	if _, err := r.Seek(1<<40, io.SeekStart); err != nil {
-		t.Errorf("read-only seek: %v", err)
-	}
-	r.Close()
+	fschecktest.MaxFileSize(t, fsys, 1000)
 }

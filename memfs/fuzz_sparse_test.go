@@ -81,14 +81,8 @@ func FuzzSparse(f *testing.F) {
 		defer file.Close()
 		m := &sparseModel{written: map[int64]byte{}}
 		touched := map[int64]bool{} // chunk indices a write may have stored
-		pos := 0
-		next := func() int {
-			if pos >= len(ops) {
-				return 0
-			}
-			pos++
-			return int(ops[pos-1])
-		}
+		in := &opBytes{b: ops}
+		next := in.next
 		offset := func() int64 {
 			bases := []int64{0, cs, 5 * cs, maxSize, 1 << 44, 1 << 62, math.MaxInt64 - cs, m.size, m.genEnd}
 			b := bases[next()%len(bases)]
@@ -98,7 +92,7 @@ func FuzzSparse(f *testing.F) {
 			}
 			return b + d
 		}
-		for step := 0; pos < len(ops); step++ {
+		for step := 0; in.more(); step++ {
 			switch op := next() % 7; op {
 			case 0, 1: // write, WriteAt, ReadFrom
 				off := offset()

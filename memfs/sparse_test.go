@@ -5,27 +5,20 @@ import (
 	"errors"
 	"io"
 	"os"
-	"runtime"
 	"syscall"
 	"testing"
 
-	ftpserver "github.com/fclairamb/ftpserverlib"
 	"github.com/spf13/afero"
-)
 
-func heapAlloc() uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
+	"github.com/mockftpd/mockftpd/internal/fscheck/fschecktest"
+)
 
 // TestHoleCostsNoMemory writes one byte far past the end of a file, the
 // way REST then STOR does: the hole between costs nothing.
 func TestHoleCostsNoMemory(t *testing.T) {
 	fsys := NewWithOptions(Options{MaxFileSize: -1})
 	for _, off := range []int64{17592186044416, 4611686018427387904} {
-		before := heapAlloc()
+		before := heapInuse()
 		f, err := fsys.OpenFile("/h.bin", os.O_WRONLY|os.O_CREATE, 0o644)
 		if err != nil {
 			t.Fatal(err)
@@ -37,7 +30,7 @@ func TestHoleCostsNoMemory(t *testing.T) {
 			t.Fatalf("write at %d: %d, %v", off, n, err)
 		}
 		f.Close()
-		grew := int64(heapAlloc()) - int64(before)
+		grew := int64(heapInuse()) - int64(before)
 		t.Logf("one byte at %d: heap +%d KiB", off, grew>>10)
 		if grew > 4<<20 {
 			t.Errorf("one byte at %d grew the heap by %d MiB", off, grew>>20)
@@ -62,53 +55,17 @@ func TestHoleCostsNoMemory(t *testing.T) {
 
 // TestMaxFileSize: writes, truncates and write offsets past the limit
 // fail with an error that ftpserverlib answers with 552, after storing
-// the bytes below it; reading is not limited.
+// the bytes below it; reading is not limited; the hole below the last
+// bytes is not stored.
 func TestMaxFileSize(t *testing.T) {
 	const limit = 1000
 	fsys := NewWithOptions(Options{MaxFileSize: limit, ChunkSize: 64})
 	if fsys.MaxFileSize() != limit || New().MaxFileSize() != DefaultMaxFileSize {
 		t.Fatalf("MaxFileSize = %d, default %d", fsys.MaxFileSize(), New().MaxFileSize())
 	}
-	f, _ := fsys.Create("/f")
-	defer f.Close()
-	check := func(what string, err error) {
-		t.Helper()
-		var pe *os.PathError
-		if !errors.Is(err, ErrFileTooLarge) || !errors.Is(err, ftpserver.ErrStorageExceeded) || !errors.Is(err, syscall.EFBIG) ||
-			!errors.As(err, &pe) || pe.Path != "/f" {
-			t.Errorf("%s: %v", what, err)
-		}
-	}
-	n, err := f.WriteAt(make([]byte, 100), limit-10)
-	check("write across the limit", err)
-	if n != 10 {
-		t.Errorf("wrote %d bytes, want the 10 below the limit", n)
-	}
-	_, err = f.WriteAt([]byte{1}, limit)
-	check("write at the limit", err)
-	_, err = f.WriteAt([]byte{1}, 1<<62)
-	check("write far past the limit", err)
-	check("truncate past the limit", f.Truncate(limit+1))
-	_, err = f.Seek(limit+1, io.SeekStart)
-	check("seek past the limit", err)
-	if _, err := f.Seek(limit, io.SeekStart); err != nil {
-		t.Errorf("seek to the limit: %v", err)
-	}
-	k, err := f.(io.ReaderFrom).ReadFrom(bytes.NewReader([]byte{1}))
-	check("ReadFrom at the limit", err)
-	if k != 0 {
-		t.Errorf("ReadFrom stored %d bytes", k)
-	}
-	r, _ := fsys.Open("/f")
-	defer r.Close()
-	if _, err := r.Seek(1<<62, io.SeekStart); err != nil {
-		t.Errorf("a read-only handle may seek anywhere: %v", err)
-	}
-	if fi, _ := fsys.Stat("/f"); fi.Size() != limit {
-		t.Errorf("size %d, want %d", fi.Size(), limit)
-	}
-	if len(fsys.root.children["f"].chunks) != 1 {
-		t.Error("the hole before the last bytes was stored")
+	fschecktest.MaxFileSize(t, fsys, limit)
+	if n := len(fsys.root.children["f"].chunks); n != 1 {
+		t.Errorf("%d chunks stored for the last 10 bytes", n)
 	}
 }
 
@@ -226,7 +183,7 @@ func firstDiff(a, b []byte) int {
 func TestGenerateTerabyte(t *testing.T) {
 	const size = 1 << 40
 	fsys := New()
-	before := heapAlloc()
+	before := heapInuse()
 	if err := fsys.Generate("/huge.bin", size, genFill); err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +216,7 @@ func TestGenerateTerabyte(t *testing.T) {
 		t.Errorf("append past MaxFileSize: %v", err)
 	}
 	w.Close()
-	grew := int64(heapAlloc()) - int64(before)
+	grew := int64(heapInuse()) - int64(before)
 	t.Logf("heap +%d KiB", grew>>10)
 	if grew > 4<<20 {
 		t.Errorf("a generated terabyte grew the heap by %d MiB", grew>>20)
@@ -270,29 +227,8 @@ func TestGenerateTerabyte(t *testing.T) {
 // CR, LF or NUL in its name.
 func TestNamesWithLineBreaks(t *testing.T) {
 	fsys := New()
-	if err := afero.WriteFile(fsys, "/ok", nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, bad := range []string{"/a\r\n212 forged", "/a\nb", "/a\rb", "/a\x00b", "/d\n/x"} {
-		check := func(what string, err error) {
-			t.Helper()
-			if !errors.Is(err, ErrInvalidName) || !errors.Is(err, ftpserver.ErrFileNameNotAllowed) {
-				t.Errorf("%s %q: %v", what, bad, err)
-			}
-		}
-		_, err := fsys.Create(bad)
-		check("create", err)
-		_, err = fsys.OpenFile(bad, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		check("open O_CREATE", err)
-		check("mkdir", fsys.Mkdir(bad, 0o755))
-		check("mkdirall", fsys.MkdirAll(bad, 0o755))
-		check("rename", fsys.Rename("/ok", bad))
-		check("generate", fsys.Generate(bad, 1, genFill))
-		if _, err := fsys.Open(bad); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("open %q: %v", bad, err)
-		}
-	}
-	if names, _ := afero.ReadDir(fsys, "/"); len(names) != 1 {
-		t.Errorf("%d entries, want only /ok", len(names))
+	fschecktest.Names(t, fsys)
+	if err := fsys.Generate("/a\nb", 1, genFill); !errors.Is(err, ErrInvalidName) {
+		t.Errorf("generate: %v", err)
 	}
 }
