@@ -26,7 +26,11 @@ func newFilesystem(cfg *Config) (afero.Fs, error) {
 	case cfg.Fs != nil:
 		return cfg.Fs, nil
 	case cfg.Root != "":
-		return hostfs.New(cfg.Root, hostfs.Options{MaxFileSize: cfg.MaxFileSize})
+		h, err := hostfs.New(cfg.Root, hostfs.Options{MaxFileSize: cfg.MaxFileSize})
+		if err != nil {
+			return nil, err
+		}
+		return h, nil
 	default:
 		return newMemFs(cfg), nil
 	}
