@@ -85,10 +85,14 @@ func (n *node) info(name string) *fileInfo {
 }
 
 // find returns the position of chunk ci in n.chunks, or where it would be
-// inserted, and whether it is there. Appending is the common case, so the
-// last chunk is looked at first. Callers hold mu.
+// inserted, and whether it is there. Files without holes (chunk i at
+// position i) and appends are found at once; holes cost a binary search.
+// Callers hold mu.
 func (n *node) find(ci int64) (int, bool) {
 	k := len(n.chunks)
+	if ci < int64(k) && n.chunks[ci].i == ci {
+		return int(ci), true
+	}
 	if k == 0 || n.chunks[k-1].i < ci {
 		return k, false
 	}
