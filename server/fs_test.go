@@ -281,3 +281,27 @@ func TestNamesWithLineBreaksRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneratedReset: a reset (POST /api/reset, PUT /api/scenario?reset=true)
+// seeds generated files again without storing them.
+func TestGeneratedReset(t *testing.T) {
+	sc, err := scenario.Parse("<test>", []byte("version: 1\nfiles: [{path: /a/huge.bin, size: 4TiB}, {path: /b.bin, size: 1TiB, seed: 9}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := heapAlloc()
+	srv, err := server.Start(server.Config{Listen: "127.0.0.1:0", Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for range 3 {
+		if err := srv.Reset(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fi, err := srv.Fs().Stat("/a/huge.bin"); err != nil || fi.Size() != 4<<40 {
+		t.Fatalf("after reset: %v, %v", fi, err)
+	}
+	heapFlat(t, "5 TiB generated, reset three times", before, 16<<20)
+}
