@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/spf13/afero"
+
+	scenariogen "github.com/mockftpd/mockftpd/scenario"
 )
 
 const benchSize = 256 << 20
@@ -325,5 +327,28 @@ func BenchmarkChunkSize(b *testing.B) {
 				fsys.Remove("/big")
 			}
 		})
+	}
+}
+
+// BenchmarkGenerated sends a 256 MiB generated file (Fs.Generate with the
+// scenario generator, as the server seeds size: files) through WriteTo,
+// the RETR path: the cost of computing content instead of storing it.
+func BenchmarkGenerated(b *testing.B) {
+	fsys := New()
+	gen := scenariogen.GeneratedReader(1, benchSize)
+	fill := func(p []byte, off int64) { _, _ = gen.ReadAt(p, off) }
+	if err := fsys.Generate("/gen", benchSize, fill); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(benchSize)
+	for b.Loop() {
+		f, err := fsys.Open("/gen")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(writerOnly{io.Discard}, f); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
 	}
 }

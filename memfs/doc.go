@@ -5,15 +5,25 @@
 //
 // # Storage
 //
-// A regular file is a list of fixed-size chunks (1 MiB by default, see
-// [Options.ChunkSize]). Appending allocates new chunks and never copies the
-// data already stored, so writing a 256 MiB file costs 256 MiB of memory and
-// a single pass over the data (afero's MemMapFs grows one []byte and copies it
-// on every growth step). Chunks are allocated lazily: regions created by
-// seeking past the end or by growing Truncate are holes that read as zeros and
-// use no memory. The first chunk of a small file grows geometrically, and the
-// last chunk is compacted when a writable handle is closed, so a 1 KiB file
-// occupies about 1 KiB.
+// A regular file is a sorted list of fixed-size chunks (1 MiB by default,
+// see [Options.ChunkSize]). Appending allocates new chunks and never copies
+// the data already stored, so writing a 256 MiB file costs 256 MiB of
+// memory and a single pass over the data (afero's MemMapFs grows one []byte
+// and copies it on every growth step). Only chunks that were written to are
+// stored: regions created by seeking past the end or by growing Truncate
+// are holes that read as zeros and cost no memory, however large, so a
+// one-byte upload at offset 2^62 stores one chunk. The first chunk of a
+// small file grows geometrically, and the last chunk is compacted when a
+// writable handle is closed, so a 1 KiB file occupies about 1 KiB.
+//
+// No file grows past [Options.MaxFileSize] (16 GiB by default): a write,
+// a truncate or the offset of a writable handle past it fails with
+// [ErrFileTooLarge], which ftpserverlib answers with 552. [Options.Quota]
+// bounds the sum of all file sizes.
+//
+// [Fs.Generate] makes a file whose content is computed on demand and never
+// stored: a terabyte file is listed, read and sent with constant memory.
+// Writing into it stores only the chunks written to.
 //
 // Truncate, Remove, RemoveAll and replacing Rename drop chunk references
 // immediately. Up to [Options.RecycleLimit] bytes of freed full-size chunks
@@ -21,11 +31,12 @@
 // needs neither page faults nor zeroing, which makes re-uploads about as fast
 // as the network and keeps the peak memory of overwriting a file at its size.
 // Once the filesystem has been quiet for [Options.ReleaseDelay] (250 ms), the
-// kept chunks are dropped and, if at least [Options.AutoRelease] bytes were
-// freed, debug.FreeOSMemory runs on a timer goroutine so that the memory
-// goes back to the operating system. debug.FreeOSMemory is never called on
-// the goroutine doing file operations; [Fs.Release] does all of this
-// immediately.
+// kept chunks are dropped and their memory is the garbage collector's, which
+// gives it back to the operating system at the runtime's pace (the next
+// collection, then the background scavenger). memfs never forces a
+// collection, which would stop the whole program it runs in; [Fs.Release]
+// drops the kept chunks at once, and a program that wants the memory back
+// immediately calls debug.FreeOSMemory after it.
 //
 // # Fast paths
 //
@@ -65,5 +76,7 @@
 // reports io.EOF on short reads, Create truncates an existing file in place,
 // and Rename replaces a file target like rename(2). Errors are *os.PathError
 // values wrapping syscall errnos, so os.IsNotExist, errors.Is(err,
-// fs.ErrExist) and friends work. Directories report size 0.
+// fs.ErrExist) and friends work. Directories report size 0. Names with a
+// carriage return, a line feed or a NUL byte cannot be created
+// ([ErrInvalidName]): they would break the lines of an FTP reply.
 package memfs

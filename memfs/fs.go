@@ -1,11 +1,11 @@
 package memfs
 
 import (
+	"math"
 	"math/bits"
 	"os"
 	"path"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/spf13/afero"
+
+	"github.com/mockftpd/mockftpd/internal/fscheck"
 )
 
 // DefaultChunkSize is the chunk size used when [Options.ChunkSize] is zero.
@@ -23,9 +25,10 @@ import (
 // file's last chunk.
 const DefaultChunkSize = 1 << 20
 
-// DefaultAutoRelease is the amount of freed file data after which an idle
-// filesystem calls debug.FreeOSMemory when [Options.AutoRelease] is 0.
-const DefaultAutoRelease = 64 << 20
+// DefaultMaxFileSize is the largest size of a file when
+// [Options.MaxFileSize] is 0: 16 GiB, past 4 GiB so that 32-bit size
+// handling can be tested with holes, which cost no memory.
+const DefaultMaxFileSize = 16 << 30
 
 // DefaultRecycleLimit is the number of bytes of freed chunks kept for reuse
 // when [Options.RecycleLimit] is 0.
@@ -53,10 +56,20 @@ type Options struct {
 	ChunkSize int
 
 	// Quota, if positive, limits the bytes stored (the sum of the sizes of
-	// all regular files still linked in the tree). Writes and truncates that
-	// would exceed it fail with an error wrapping ErrQuotaExceeded; a write
-	// stores the bytes that still fit and reports a short count.
+	// all regular files still linked in the tree, holes and generated
+	// content included). Writes and truncates that would exceed it fail
+	// with an error wrapping ErrQuotaExceeded; a write stores the bytes
+	// that still fit and reports a short count.
 	Quota int64
+
+	// MaxFileSize is the largest size a file may grow to. A write or
+	// truncate past it, or the offset of a writable handle past it, fails
+	// with an error wrapping ErrFileTooLarge (a write stores the bytes
+	// below the limit first). Holes cost no memory, so the limit is about
+	// what one upload may cost, not about offsets. Generated files
+	// ([Fs.Generate]) may be larger, but cannot be written past it either.
+	// Zero selects DefaultMaxFileSize; negative means no limit.
+	MaxFileSize int64
 
 	// Umask holds permission bits cleared from the perm argument of OpenFile
 	// (when it creates a file), Mkdir and MkdirAll. The zero value keeps perm
@@ -72,19 +85,9 @@ type Options struct {
 	RecycleLimit int64
 
 	// ReleaseDelay is the quiet period (no chunk freed or reused) after
-	// which kept chunks are dropped and, subject to AutoRelease, memory is
-	// returned to the operating system. Zero selects DefaultReleaseDelay.
+	// which kept chunks are dropped, leaving their memory to the garbage
+	// collector. Zero selects DefaultReleaseDelay.
 	ReleaseDelay time.Duration
-
-	// AutoRelease controls returning freed memory to the operating system.
-	// When positive, once at least that many bytes of file data were freed
-	// and the filesystem has been quiet for ReleaseDelay, debug.FreeOSMemory
-	// is called from a timer goroutine (never from the goroutine doing file
-	// operations). Zero selects DefaultAutoRelease; negative disables it, in
-	// which case freed memory is reclaimed by the normal GC cycle and
-	// returned to the OS by the runtime's background scavenger or by
-	// Fs.Release.
-	AutoRelease int64
 }
 
 // Fs is an in-memory filesystem implementing [afero.Fs] and [afero.Lstater].
@@ -97,6 +100,7 @@ type Fs struct {
 	chunkSize  int
 	chunkMask  int64
 	quota      int64
+	maxSize    int64
 	umask      os.FileMode
 
 	used  atomic.Int64 // bytes stored in linked regular files
@@ -125,9 +129,12 @@ func NewWithOptions(opts Options) *Fs {
 	cs = min(max(cs, minChunkSize), maxChunkSize)
 	shift := uint(bits.Len(uint(cs - 1)))
 	cs = 1 << shift
-	ar := opts.AutoRelease
-	if ar == 0 {
-		ar = DefaultAutoRelease
+	maxSize := opts.MaxFileSize
+	switch {
+	case maxSize == 0:
+		maxSize = DefaultMaxFileSize
+	case maxSize < 0:
+		maxSize = math.MaxInt64
 	}
 	rl := opts.RecycleLimit
 	if rl == 0 {
@@ -142,12 +149,12 @@ func NewWithOptions(opts Options) *Fs {
 		chunkSize:  cs,
 		chunkMask:  int64(cs - 1),
 		quota:      opts.Quota,
+		maxSize:    maxSize,
 		umask:      opts.Umask & chmodBits,
 		rec: recycler{
-			size:      cs,
-			limit:     int(max(rl, 0) / int64(cs)),
-			delay:     delay,
-			releaseAt: ar,
+			size:  cs,
+			limit: int(max(rl, 0) / int64(cs)),
+			delay: delay,
 		},
 	}
 	fs.root = newNode("/", true, os.ModeDir|0o755)
@@ -158,8 +165,8 @@ func NewWithOptions(opts Options) *Fs {
 func (fs *Fs) Name() string { return "memfs" }
 
 // Usage reports the number of regular files in the tree and the bytes they
-// store (the sum of their sizes; holes count as stored). Files removed while
-// still open no longer count.
+// store (the sum of their sizes; holes and generated content count as
+// stored). Files removed while still open no longer count.
 func (fs *Fs) Usage() (files int, bytes int64) {
 	return int(fs.files.Load()), fs.used.Load()
 }
@@ -167,14 +174,17 @@ func (fs *Fs) Usage() (files int, bytes int64) {
 // ChunkSize returns the effective chunk size in bytes.
 func (fs *Fs) ChunkSize() int { return fs.chunkSize }
 
-// Release drops the chunks kept for reuse, stops the idle timer, forces a
-// garbage collection and returns as much freed memory to the operating
-// system as possible (debug.FreeOSMemory). It is comparatively expensive (a
-// full GC cycle) and meant for tests, benchmarks and idle periods; normally
-// Options.AutoRelease does this in the background.
+// MaxFileSize returns the largest size a file may grow to
+// ([Options.MaxFileSize]; math.MaxInt64 when there is no limit).
+func (fs *Fs) MaxFileSize() int64 { return fs.maxSize }
+
+// Release drops the chunks kept for reuse at once instead of after
+// [Options.ReleaseDelay], leaving their memory to the garbage collector.
+// memfs never forces a garbage collection: a program that wants the memory
+// back in the operating system at once calls debug.FreeOSMemory (a
+// process-wide collection) after Release.
 func (fs *Fs) Release() {
 	fs.rec.stop()
-	debug.FreeOSMemory()
 }
 
 // reserve accounts for growing a file by want bytes and returns how many
@@ -325,6 +335,9 @@ func (fs *Fs) openFile(op, name string, flag int, perm os.FileMode, exactPerm bo
 
 	var n *node
 	if flag&os.O_CREATE != 0 {
+		if err := fscheck.CheckName(p); err != nil {
+			return nil, pathErr(op, name, err)
+		}
 		fs.mu.Lock()
 		if p == "/" {
 			fs.mu.Unlock()
@@ -386,9 +399,47 @@ func (fs *Fs) openFile(op, name string, flag int, perm os.FileMode, exactPerm bo
 	return f, nil
 }
 
+// Generate makes name a regular file of size bytes whose content is
+// computed on demand by fill and never stored, like Create followed by
+// writing the content: an existing file is truncated in place, the parent
+// must exist. fill(p, off) must write the file's bytes [off, off+len(p))
+// into p; it must be a pure function of its arguments, safe to call from
+// several goroutines at once, and it is called with at most 256 KiB at a
+// time. A terabyte file is listed, read and sent with constant memory.
+//
+// The file behaves like any other: writes store the chunks they touch
+// (filled with the generated bytes they do not overwrite), Truncate cuts
+// the generated content, and O_TRUNC or Remove drops it. The size may be
+// over [Options.MaxFileSize], but no write may end past it. The size
+// counts against [Options.Quota] like any file's.
+func (fs *Fs) Generate(name string, size int64, fill func(p []byte, off int64)) error {
+	if size < 0 || fill == nil {
+		return pathErr("generate", name, syscall.EINVAL)
+	}
+	f, err := fs.openFile("generate", name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, defaultFileMode, true)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	n := f.node
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if got := fs.reserve(n, size); got < size {
+		fs.unreserve(n, got)
+		return pathErr("generate", name, ErrQuotaExceeded)
+	}
+	n.gen, n.genEnd = fill, size
+	n.size.Store(size)
+	n.touch()
+	return nil
+}
+
 // Mkdir creates a directory. The parent must exist.
 func (fs *Fs) Mkdir(name string, perm os.FileMode) error {
 	p := clean(name)
+	if err := fscheck.CheckName(p); err != nil {
+		return pathErr("mkdir", name, err)
+	}
 	perm = perm &^ fs.umask & chmodBits
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
@@ -411,6 +462,9 @@ func (fs *Fs) Mkdir(name string, perm os.FileMode) error {
 // file.
 func (fs *Fs) MkdirAll(name string, perm os.FileMode) error {
 	p := clean(name)
+	if err := fscheck.CheckName(p); err != nil {
+		return pathErr("mkdir", name, err)
+	}
 	perm = perm &^ fs.umask & chmodBits
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
@@ -506,6 +560,9 @@ func (fs *Fs) Rename(oldname, newname string) error {
 	op, np := clean(oldname), clean(newname)
 	fail := func(err error) error {
 		return &os.LinkError{Op: "rename", Old: oldname, New: newname, Err: err}
+	}
+	if err := fscheck.CheckName(np); err != nil {
+		return fail(err)
 	}
 	fs.mu.Lock()
 	n, err := fs.lookup(op)

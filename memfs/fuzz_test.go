@@ -48,14 +48,8 @@ func FuzzOps(f *testing.F) {
 			}
 		}
 		var refH, sutH [4]afero.File
-		pos := 0
-		next := func() int {
-			if pos >= len(ops) {
-				return 0
-			}
-			pos++
-			return int(ops[pos-1])
-		}
+		in := &opBytes{b: ops}
+		next := in.next
 		fill := func(n, seed int) []byte {
 			b := make([]byte, n)
 			for i := range b {
@@ -63,7 +57,7 @@ func FuzzOps(f *testing.F) {
 			}
 			return b
 		}
-		for step := 0; pos < len(ops); step++ {
+		for step := 0; in.more(); step++ {
 			op := next() % 14
 			where := func(format string, args ...any) string {
 				return fmt.Sprintf("step %d op %d: %s", step, op, fmt.Sprintf(format, args...))
@@ -194,6 +188,22 @@ func FuzzOps(f *testing.F) {
 		}
 	})
 }
+
+// opBytes hands out a fuzzer's input one byte at a time, then zeros.
+type opBytes struct {
+	b   []byte
+	pos int
+}
+
+func (o *opBytes) next() int {
+	if o.pos >= len(o.b) {
+		return 0
+	}
+	o.pos++
+	return int(o.b[o.pos-1])
+}
+
+func (o *opBytes) more() bool { return o.pos < len(o.b) }
 
 func listing(fsys afero.Fs, dir string) string {
 	infos, err := afero.ReadDir(fsys, dir)

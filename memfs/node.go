@@ -1,12 +1,15 @@
 package memfs
 
 import (
+	"cmp"
 	"os"
 	"path"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mockftpd/mockftpd/internal/fscheck"
 )
 
 // node is a file or directory. Tree fields are guarded by Fs.mu, file data
@@ -33,14 +36,27 @@ type node struct {
 	streamers atomic.Int32
 
 	mu sync.RWMutex
-	// chunks[i] holds bytes [i*chunkSize, i*chunkSize+len(chunks[i])).
-	// Bytes below size but past len(chunks[i]) (or past len(chunks)) are
-	// zeros. len(chunks[i]) never exceeds the file content in that chunk, and
-	// the memory in chunks[i][len:cap] was never visible to a running
-	// WriteTo (shrinking while one runs copies the chunk), so it may be
-	// written in place.
-	chunks   [][]byte
+	// chunks are the stored parts of the file, sorted by index; a chunk
+	// index with no entry is a hole. Chunk i holds bytes [i*chunkSize,
+	// i*chunkSize+len(b)). Bytes below size that no chunk holds come from
+	// gen below genEnd and are zeros above it; a chunk starting below
+	// genEnd always holds every byte of it below genEnd, so the bytes past
+	// len(b) of a chunk are zeros. The memory in b[len:cap] was never
+	// visible to a running WriteTo (shrinking while one runs copies the
+	// chunk), so it may be written in place.
+	chunks []chunk
+	// gen computes the bytes of a generated file (see Fs.Generate) that no
+	// chunk holds, below genEnd; nil for other files.
+	gen      func(p []byte, off int64)
+	genEnd   int64
 	unlinked bool // removed from the tree; no longer counted in Fs.used
+}
+
+// chunk is one stored chunk of a file: index i (offset i*chunkSize) and
+// its bytes.
+type chunk struct {
+	i int64
+	b []byte
 }
 
 func newNode(name string, dir bool, mode os.FileMode) *node {
@@ -68,6 +84,43 @@ func (n *node) info(name string) *fileInfo {
 	return fi
 }
 
+// find returns the position of chunk ci in n.chunks, or where it would be
+// inserted, and whether it is there. Files without holes (chunk i at
+// position i) and appends are found at once; holes cost a binary search.
+// Callers hold mu.
+func (n *node) find(ci int64) (int, bool) {
+	k := len(n.chunks)
+	if ci < int64(k) && n.chunks[ci].i == ci {
+		return int(ci), true
+	}
+	if k == 0 || n.chunks[k-1].i < ci {
+		return k, false
+	}
+	if n.chunks[k-1].i == ci {
+		return k - 1, true
+	}
+	return slices.BinarySearchFunc(n.chunks, ci, func(c chunk, i int64) int { return cmp.Compare(c.i, i) })
+}
+
+// set stores b as chunk ci at position at (from find). Callers hold mu for
+// writing.
+func (n *node) set(at int, found bool, ci int64, b []byte) {
+	if found {
+		n.chunks[at].b = b
+		return
+	}
+	n.chunks = slices.Insert(n.chunks, at, chunk{ci, b})
+}
+
+// genLen is how many bytes of chunk ci come from the generator.
+func (n *node) genLen(fs *Fs, ci int64) int {
+	base := ci << fs.chunkShift
+	if base >= n.genEnd {
+		return 0
+	}
+	return int(min(int64(fs.chunkSize), n.genEnd-base))
+}
+
 // readAt copies the bytes at off into p and returns how many were copied
 // (short only at end of file). Callers hold mu (read or write).
 func (n *node) readAt(fs *Fs, p []byte, off int64) int {
@@ -79,15 +132,22 @@ func (n *node) readAt(fs *Fs, p []byte, off int64) int {
 		p = p[:size-off]
 	}
 	total := len(p)
+	at, _ := n.find(off >> fs.chunkShift)
 	for len(p) > 0 {
-		ci := int(off >> fs.chunkShift)
+		ci := off >> fs.chunkShift
 		co := int(off & fs.chunkMask)
 		m := min(len(p), fs.chunkSize-co)
+		for at < len(n.chunks) && n.chunks[at].i < ci {
+			at++
+		}
 		k := 0
-		if ci < len(n.chunks) {
-			if c := n.chunks[ci]; co < len(c) {
+		if at < len(n.chunks) && n.chunks[at].i == ci {
+			if c := n.chunks[at].b; co < len(c) {
 				k = copy(p[:m], c[co:])
 			}
+		} else if off < n.genEnd {
+			k = int(min(int64(m), n.genEnd-off))
+			n.gen(p[:k], off)
 		}
 		clear(p[k:m])
 		p = p[m:]
@@ -96,22 +156,11 @@ func (n *node) readAt(fs *Fs, p []byte, off int64) int {
 	return total
 }
 
-// extendChunks makes sure chunk index ci exists.
-func (n *node) extendChunks(ci int) {
-	if ci >= len(n.chunks) {
-		n.chunks = slices.Grow(n.chunks, ci+1-len(n.chunks))[:ci+1]
-	}
-}
-
 // release hands chunks that were removed from n.chunks to the recycler,
-// unless a WriteTo may still be sending them. freed is the file data
-// released. Callers hold mu for writing.
-func (n *node) release(fs *Fs, freed int64, chunks ...[]byte) {
-	if n.streamers.Load() > 0 {
-		chunks = nil
-	}
-	if freed > 0 || len(chunks) > 0 {
-		fs.rec.put(freed, chunks...)
+// unless a WriteTo may still be sending them. Callers hold mu for writing.
+func (n *node) release(fs *Fs, chunks ...[]byte) {
+	if len(chunks) > 0 && n.streamers.Load() == 0 {
+		fs.rec.put(chunks...)
 	}
 }
 
@@ -120,7 +169,7 @@ func (n *node) release(fs *Fs, freed int64, chunks ...[]byte) {
 // The first chunk of a file grows geometrically so small files stay small;
 // later chunks are allocated at full size because the file is already
 // large. Full-size chunks come from the recycler.
-func (fs *Fs) newChunk(c []byte, ci, need, zeroTo int) []byte {
+func (fs *Fs) newChunk(c []byte, ci int64, need, zeroTo int) []byte {
 	newCap := fs.chunkSize
 	if ci == 0 && need <= fs.chunkSize/2 {
 		newCap = max(need, 2*cap(c), 512)
@@ -139,16 +188,31 @@ func (fs *Fs) newChunk(c []byte, ci, need, zeroTo int) []byte {
 	return nc
 }
 
+// limit shortens a write of k bytes at off to what MaxFileSize allows. It
+// returns the bytes allowed and, if that is fewer than k, the error to
+// report.
+func (fs *Fs) limit(off int64, k int) (int, error) {
+	room := fs.maxSize - off
+	if int64(k) <= room {
+		return k, nil
+	}
+	return int(max(room, 0)), fscheck.TooLarge(fs.maxSize)
+}
+
 // writeAt writes p at off, growing the file as needed. It returns a short
-// count and ErrQuotaExceeded if the quota does not allow all of p. Callers
-// hold mu for writing.
+// count and ErrQuotaExceeded or ErrFileTooLarge if the quota or
+// MaxFileSize does not allow all of p. Callers hold mu for writing.
 func (n *node) writeAt(fs *Fs, p []byte, off int64) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	k, err := fs.limit(off, len(p))
+	if k == 0 {
+		return 0, err
+	}
+	p = p[:k]
 	size := n.size.Load()
 	end := off + int64(len(p))
-	var err error
 	if end > size {
 		want := end - size
 		got := fs.reserve(n, want)
@@ -165,14 +229,26 @@ func (n *node) writeAt(fs *Fs, p []byte, off int64) (int, error) {
 	streaming := n.streamers.Load() > 0
 	written := len(p)
 	for len(p) > 0 {
-		ci := int(off >> fs.chunkShift)
+		ci := off >> fs.chunkShift
 		co := int(off & fs.chunkMask)
 		m := min(len(p), fs.chunkSize-co)
 		need := co + m
-		n.extendChunks(ci)
-		c := n.chunks[ci]
+		at, found := n.find(ci)
+		var c []byte
+		visible := found // a WriteTo may be sending c
+		if found {
+			c = n.chunks[at].b
+		} else if gl := n.genLen(fs, ci); gl > 0 {
+			// The first write into a generated chunk stores the
+			// generated bytes it does not overwrite.
+			c = fs.newChunk(nil, ci, max(gl, need), 0)
+			if co > 0 || need < gl {
+				n.gen(c[:gl], ci<<fs.chunkShift)
+			}
+			clear(c[gl:max(co, gl)])
+		}
 		switch {
-		case streaming && co < len(c):
+		case streaming && visible && co < len(c):
 			// A WriteTo may be sending these bytes: copy on write. The
 			// old chunk is left to the garbage collector.
 			if cap(c) == fs.chunkSize {
@@ -195,7 +271,7 @@ func (n *node) writeAt(fs *Fs, p []byte, off int64) (int, error) {
 			c = fs.newChunk(c, ci, need, co)
 		}
 		copy(c[co:], p[:m])
-		n.chunks[ci] = c
+		n.set(at, found, ci, c)
 		p = p[m:]
 		off += int64(m)
 	}
@@ -210,16 +286,17 @@ func (n *node) writeAt(fs *Fs, p []byte, off int64) (int, error) {
 // bytes are data for chunk-aligned offset pos) as a chunk when that loses no
 // existing data. It reports whether it did. Callers hold mu for writing.
 func (n *node) adoptChunk(fs *Fs, buf []byte, fill int, pos int64) bool {
-	ci := int(pos >> fs.chunkShift)
+	ci := pos >> fs.chunkShift
+	at, found := n.find(ci)
 	var old []byte
-	if ci < len(n.chunks) {
-		if old = n.chunks[ci]; len(old) > fill {
-			return false
-		}
+	if found {
+		old = n.chunks[at].b
 	}
-	size := n.size.Load()
 	end := pos + int64(fill)
-	if end > size {
+	if len(old) > fill || n.genLen(fs, ci) > fill || end > fs.maxSize {
+		return false
+	}
+	if size := n.size.Load(); end > size {
 		want := end - size
 		if got := fs.reserve(n, want); got < want {
 			fs.unreserve(n, got)
@@ -227,11 +304,10 @@ func (n *node) adoptChunk(fs *Fs, buf []byte, fill int, pos int64) bool {
 		}
 		n.size.Store(end)
 	}
-	n.extendChunks(ci)
-	n.chunks[ci] = buf[:fill]
+	n.set(at, found, ci, buf[:fill])
 	n.touch()
 	if old != nil {
-		n.release(fs, 0, old)
+		n.release(fs, old)
 	}
 	return true
 }
@@ -242,6 +318,9 @@ func (n *node) truncate(fs *Fs, newSize int64) error {
 	size := n.size.Load()
 	switch {
 	case newSize > size:
+		if newSize > fs.maxSize {
+			return fscheck.TooLarge(fs.maxSize)
+		}
 		want := newSize - size
 		if got := fs.reserve(n, want); got < want {
 			fs.unreserve(n, got)
@@ -249,34 +328,44 @@ func (n *node) truncate(fs *Fs, newSize int64) error {
 		}
 	case newSize < size:
 		var dropped [][]byte
-		keepChunks := int((newSize + fs.chunkMask) >> fs.chunkShift)
-		if keepChunks < len(n.chunks) {
-			dropped = append(dropped, n.chunks[keepChunks:]...)
-			clear(n.chunks[keepChunks:])
-			n.chunks = n.chunks[:keepChunks]
-			if cap(n.chunks) > 2*keepChunks+8 {
-				n.chunks = slices.Clip(slices.Clone(n.chunks))
-			}
+		keep := newSize >> fs.chunkShift // chunks below it stay
+		if newSize&fs.chunkMask != 0 {
+			keep++
 		}
-		if keepChunks > 0 && keepChunks <= len(n.chunks) {
-			ci := keepChunks - 1
-			keep := int(newSize - int64(ci)<<fs.chunkShift)
-			if c := n.chunks[ci]; len(c) > keep {
-				if n.streamers.Load() > 0 || keep < cap(c)/4 {
+		cut, _ := n.find(keep)
+		for _, c := range n.chunks[cut:] {
+			dropped = append(dropped, c.b)
+		}
+		clear(n.chunks[cut:])
+		n.chunks = n.chunks[:cut]
+		if cap(n.chunks) > 2*cut+8 {
+			n.chunks = slices.Clip(slices.Clone(n.chunks))
+		}
+		if cut > 0 && n.chunks[cut-1].i == keep-1 {
+			last := &n.chunks[cut-1]
+			k := int(newSize - last.i<<fs.chunkShift)
+			if c := last.b; len(c) > k {
+				if n.streamers.Load() > 0 || k < cap(c)/4 {
 					// Copy: the old memory may still be sent by a
 					// WriteTo, or is mostly unused.
-					n.chunks[ci] = slices.Clone(c[:keep])
+					last.b = slices.Clone(c[:k])
 					dropped = append(dropped, c)
 				} else {
-					n.chunks[ci] = c[:keep]
+					last.b = c[:k]
 				}
 			}
 		}
 		if len(n.chunks) == 0 {
 			n.chunks = nil
 		}
+		if n.genEnd > newSize {
+			n.genEnd = newSize
+		}
+		if n.genEnd == 0 {
+			n.gen = nil
+		}
 		fs.unreserve(n, size-newSize)
-		n.release(fs, size-newSize, dropped...)
+		n.release(fs, dropped...)
 	}
 	n.size.Store(newSize)
 	n.touch()
@@ -290,29 +379,32 @@ func (n *node) compactTail(fs *Fs) {
 	if size == 0 {
 		return
 	}
-	ci := int((size - 1) >> fs.chunkShift)
-	if ci >= len(n.chunks) {
+	at, found := n.find((size - 1) >> fs.chunkShift)
+	if !found {
 		return
 	}
-	if c := n.chunks[ci]; cap(c) > 1024 && len(c) < cap(c)/2 {
+	if c := n.chunks[at].b; cap(c) > 1024 && len(c) < cap(c)/2 {
 		if len(c) == 0 {
-			n.chunks[ci] = nil
+			n.chunks = slices.Delete(n.chunks, at, at+1)
 		} else {
-			n.chunks[ci] = slices.Clone(c)
+			n.chunks[at].b = slices.Clone(c)
 		}
-		n.release(fs, 0, c)
+		n.release(fs, c)
 	}
 }
 
 // dropIfUnused frees the data of an unlinked file without open handles.
 // Callers hold mu for writing.
 func (n *node) dropIfUnused(fs *Fs) {
-	if !n.unlinked || n.opens.Load() > 0 || n.chunks == nil {
+	if !n.unlinked || n.opens.Load() > 0 || (n.chunks == nil && n.gen == nil) {
 		return
 	}
-	chunks := n.chunks
-	n.chunks = nil
-	n.release(fs, n.size.Load(), chunks...)
+	dropped := make([][]byte, len(n.chunks))
+	for i, c := range n.chunks {
+		dropped[i] = c.b
+	}
+	n.chunks, n.gen, n.genEnd = nil, nil, 0
+	n.release(fs, dropped...)
 }
 
 // fileInfo is an immutable metadata snapshot implementing os.FileInfo.

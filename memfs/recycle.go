@@ -1,7 +1,6 @@
 package memfs
 
 import (
-	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -14,19 +13,16 @@ import (
 // as they are.
 //
 // After a quiet period (no chunk freed or reused) the kept chunks are
-// dropped and, if enough data was freed, debug.FreeOSMemory is called from
-// the timer's goroutine, so idle memory goes back to the operating system.
+// dropped, so that idle memory goes to the garbage collector and, from
+// there, back to the operating system.
 type recycler struct {
 	size  int // chunk size
 	limit int // max chunks kept; 0 disables keeping
 	delay time.Duration
-	// releaseAt is the freed-bytes threshold for FreeOSMemory; < 0 never.
-	releaseAt int64
 
 	mu     sync.Mutex
 	free   [][]byte
-	freed  int64 // bytes freed since the last release
-	active bool  // chunks were freed or reused since the timer was armed
+	active bool // chunks were freed or reused since the timer was armed
 	timer  *time.Timer
 }
 
@@ -47,8 +43,7 @@ func (r *recycler) get() []byte {
 
 // put takes chunks no longer referenced by any file or reader. Chunks that
 // are not full-size, or beyond the limit, are left to the garbage collector.
-// freedBytes is the file data released along with them (for AutoRelease).
-func (r *recycler) put(freedBytes int64, chunks ...[]byte) {
+func (r *recycler) put(chunks ...[]byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range chunks {
@@ -56,14 +51,13 @@ func (r *recycler) put(freedBytes int64, chunks ...[]byte) {
 			r.free = append(r.free, c)
 		}
 	}
-	r.freed += freedBytes
 	r.active = true
 	r.arm()
 }
 
 // arm starts the idle timer if it is not running. Callers hold r.mu.
 func (r *recycler) arm() {
-	if r.timer == nil && (len(r.free) > 0 || r.freed > 0) {
+	if r.timer == nil && len(r.free) > 0 {
 		r.active = false
 		r.timer = time.AfterFunc(r.delay, r.idle)
 	}
@@ -77,19 +71,14 @@ func (r *recycler) idle() {
 		r.mu.Unlock()
 		return
 	}
-	release := r.releaseAt >= 0 && r.freed+int64(len(r.free)*r.size) >= r.releaseAt
 	r.drop()
 	r.mu.Unlock()
-	if release {
-		debug.FreeOSMemory()
-	}
 }
 
 // drop forgets all kept chunks. Callers hold r.mu.
 func (r *recycler) drop() {
 	clear(r.free)
 	r.free = nil
-	r.freed = 0
 }
 
 // stop cancels the idle timer and drops kept chunks.

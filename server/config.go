@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/afero"
 
+	"github.com/mockftpd/mockftpd/memfs"
 	"github.com/mockftpd/mockftpd/scenario"
 )
 
@@ -124,6 +125,13 @@ type Config struct {
 	// Quota caps the bytes the in-memory filesystem stores (0: no cap); an
 	// upload past it gets 552. It needs the in-memory filesystem.
 	Quota int64
+	// MaxFileSize is the largest size a client can make a file (default
+	// DefaultMaxFileSize; negative: no limit): a write past it, or REST
+	// past it before STOR, gets 552. Holes in memory cost nothing, so it
+	// bounds what one upload costs. Generated files (size: in a scenario)
+	// may be larger in memory; with Root they are written to disk and
+	// refused at start over it. It applies to Root too, not to Fs.
+	MaxFileSize int64
 	// JournalLimit bounds the journal (default 100,000 entries; the oldest
 	// go first) and the list of recorded uploads.
 	JournalLimit int
@@ -141,6 +149,10 @@ type Config struct {
 	// Logger receives logs; each command and reply at debug level. Nil discards.
 	Logger *slog.Logger
 }
+
+// DefaultMaxFileSize is Config.MaxFileSize when it is 0: 16 GiB, past
+// 4 GiB so that clients' 32-bit size handling can be tested.
+const DefaultMaxFileSize = memfs.DefaultMaxFileSize
 
 func (c *Config) setDefaults() {
 	if c.Listen == "" {
@@ -160,6 +172,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxLineLength <= 0 {
 		c.MaxLineLength = 4096
+	}
+	if c.MaxFileSize == 0 {
+		c.MaxFileSize = DefaultMaxFileSize
 	}
 	if c.JournalLimit <= 0 {
 		c.JournalLimit = 100000

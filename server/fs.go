@@ -12,10 +12,12 @@ import (
 
 	"github.com/spf13/afero"
 
+	"github.com/mockftpd/mockftpd/hostfs"
 	"github.com/mockftpd/mockftpd/scenario"
 )
 
-// newFilesystem picks the filesystem a Config asks for.
+// newFilesystem picks the filesystem a Config asks for: the caller's, a
+// host directory (package hostfs) or memory (package memfs).
 func newFilesystem(cfg *Config) (afero.Fs, error) {
 	if cfg.Quota < 0 || (cfg.Quota > 0 && (cfg.Fs != nil || cfg.Root != "")) {
 		return nil, errors.New("a quota needs the in-memory filesystem (no Root, no Fs)")
@@ -24,204 +26,22 @@ func newFilesystem(cfg *Config) (afero.Fs, error) {
 	case cfg.Fs != nil:
 		return cfg.Fs, nil
 	case cfg.Root != "":
-		return newJailFs(cfg.Root)
+		h, err := hostfs.New(cfg.Root, hostfs.Options{MaxFileSize: cfg.MaxFileSize})
+		if err != nil {
+			return nil, err
+		}
+		return h, nil
 	default:
-		return newMemFs(cfg.Quota), nil
+		return newMemFs(cfg), nil
 	}
 }
 
-// jailFs serves a host directory: every name is cleaned as an absolute
-// path below the root, and a name whose real location (after symbolic
-// links) lies outside the root does not exist.
-type jailFs struct {
-	afero.Fs // the host filesystem
-	root     string
-}
-
-func newJailFs(root string) (*jailFs, error) {
-	abs, err := filepath.Abs(root)
-	if err != nil {
-		return nil, fmt.Errorf("root %q: %w", root, err)
+// closeFilesystem releases the host directory the server opened (a
+// caller's filesystem is the caller's).
+func (s *Server) closeFilesystem() {
+	if h, ok := s.fs.(*hostfs.Fs); ok && s.cfg.Fs == nil {
+		_ = h.Close()
 	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return nil, fmt.Errorf("root %q: %w", root, err)
-	}
-	st, err := os.Stat(real)
-	if err != nil {
-		return nil, fmt.Errorf("root %q: %w", root, err)
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("root %q is not a directory", root)
-	}
-	return &jailFs{Fs: afero.NewOsFs(), root: real}, nil
-}
-
-// errOutside is what a name outside the root gets: it does not exist.
-var errOutside = os.ErrNotExist
-
-// real maps an FTP path to a host path inside the root.
-func (j *jailFs) real(name string) (string, error) {
-	clean := path.Clean("/" + filepath.ToSlash(name))
-	p := filepath.Join(j.root, filepath.FromSlash(clean))
-	// Follow symbolic links of the longest existing prefix; it must stay inside.
-	probe := p
-	for {
-		resolved, err := filepath.EvalSymlinks(probe)
-		if err == nil {
-			if resolved != j.root && !strings.HasPrefix(resolved, j.root+string(filepath.Separator)) {
-				return "", errOutside
-			}
-			break
-		}
-		parent := filepath.Dir(probe)
-		if parent == probe || len(parent) < len(j.root) {
-			break
-		}
-		probe = parent
-	}
-	return p, nil
-}
-
-func (j *jailFs) pathErr(op, name string, err error) error {
-	return &os.PathError{Op: op, Path: name, Err: err}
-}
-
-// hide replaces host paths in errors with the FTP name.
-func (j *jailFs) hide(op, name string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return &os.PathError{Op: op, Path: name, Err: pe.Err}
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return &os.PathError{Op: op, Path: name, Err: le.Err}
-	}
-	return err
-}
-
-func (j *jailFs) Create(name string) (afero.File, error) {
-	return j.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
-}
-
-func (j *jailFs) Mkdir(name string, perm os.FileMode) error {
-	p, err := j.real(name)
-	if err != nil {
-		return j.pathErr("mkdir", name, err)
-	}
-	return j.hide("mkdir", name, j.Fs.Mkdir(p, perm))
-}
-
-func (j *jailFs) MkdirAll(name string, perm os.FileMode) error {
-	p, err := j.real(name)
-	if err != nil {
-		return j.pathErr("mkdir", name, err)
-	}
-	return j.hide("mkdir", name, j.Fs.MkdirAll(p, perm))
-}
-
-func (j *jailFs) Open(name string) (afero.File, error) {
-	return j.OpenFile(name, os.O_RDONLY, 0)
-}
-
-func (j *jailFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
-	p, err := j.real(name)
-	if err != nil {
-		return nil, j.pathErr("open", name, err)
-	}
-	f, err := j.Fs.OpenFile(p, flag, perm)
-	if err != nil {
-		return nil, j.hide("open", name, err)
-	}
-	return &jailFile{File: f, name: path.Clean("/" + filepath.ToSlash(name))}, nil
-}
-
-func (j *jailFs) Remove(name string) error {
-	p, err := j.real(name)
-	if err != nil {
-		return j.pathErr("remove", name, err)
-	}
-	if p == j.root {
-		return j.pathErr("remove", name, os.ErrPermission)
-	}
-	return j.hide("remove", name, j.Fs.Remove(p))
-}
-
-func (j *jailFs) RemoveAll(name string) error {
-	p, err := j.real(name)
-	if err != nil {
-		return j.pathErr("remove", name, err)
-	}
-	if p == j.root {
-		return j.pathErr("remove", name, os.ErrPermission)
-	}
-	return j.hide("remove", name, j.Fs.RemoveAll(p))
-}
-
-func (j *jailFs) Rename(oldname, newname string) error {
-	op, err := j.real(oldname)
-	if err != nil {
-		return j.pathErr("rename", oldname, err)
-	}
-	np, err := j.real(newname)
-	if err != nil {
-		return j.pathErr("rename", newname, err)
-	}
-	return j.hide("rename", oldname, j.Fs.Rename(op, np))
-}
-
-func (j *jailFs) Stat(name string) (os.FileInfo, error) {
-	p, err := j.real(name)
-	if err != nil {
-		return nil, j.pathErr("stat", name, err)
-	}
-	fi, err := j.Fs.Stat(p)
-	return fi, j.hide("stat", name, err)
-}
-
-func (j *jailFs) Name() string { return "jail" }
-
-func (j *jailFs) Chmod(name string, mode os.FileMode) error {
-	p, err := j.real(name)
-	if err != nil {
-		return j.pathErr("chmod", name, err)
-	}
-	return j.hide("chmod", name, j.Fs.Chmod(p, mode))
-}
-
-func (j *jailFs) Chown(name string, uid, gid int) error {
-	p, err := j.real(name)
-	if err != nil {
-		return j.pathErr("chown", name, err)
-	}
-	return j.hide("chown", name, j.Fs.Chown(p, uid, gid))
-}
-
-func (j *jailFs) Chtimes(name string, atime, mtime time.Time) error {
-	p, err := j.real(name)
-	if err != nil {
-		return j.pathErr("chtimes", name, err)
-	}
-	return j.hide("chtimes", name, j.Fs.Chtimes(p, atime, mtime))
-}
-
-// jailFile reports its FTP name, not its host path.
-type jailFile struct {
-	afero.File
-	name string
-}
-
-func (f *jailFile) Name() string { return f.name }
-
-// ReadFrom keeps the host file's fast path (copy_file_range, splice).
-func (f *jailFile) ReadFrom(r io.Reader) (int64, error) {
-	if rf, ok := f.File.(io.ReaderFrom); ok {
-		return rf.ReadFrom(r)
-	}
-	return io.Copy(struct{ io.Writer }{f.File}, r)
 }
 
 // seedFiles writes a scenario's initial files into fsys.
@@ -253,20 +73,42 @@ func seedFile(fsys afero.Fs, f scenario.File, base string, seed int64) error {
 	if err := fsys.MkdirAll(path.Dir(p), 0o755); err != nil {
 		return err
 	}
-	r, _, err := f.Open(base)
-	if err != nil {
-		return err
-	}
-	if c, ok := r.(io.Closer); ok {
-		defer c.Close()
-	}
-	if err := writeFile(fsys, p, r); err != nil {
-		return err
+	if f.Size > 0 {
+		if err := seedGenerated(fsys, p, f); err != nil {
+			return err
+		}
+	} else {
+		r, _, err := f.Open(base)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		if err := writeFile(fsys, p, r); err != nil {
+			return err
+		}
 	}
 	if !f.ModTime.IsZero() {
 		return fsys.Chtimes(p, f.ModTime, f.ModTime)
 	}
 	return nil
+}
+
+// seedGenerated makes a file of generated content (size: in a scenario).
+// A filesystem that computes content on read (memfs) stores none of it,
+// whatever the size; any other gets the bytes written, up to its maximum
+// file size: a terabyte is refused at once rather than written to disk.
+func seedGenerated(fsys afero.Fs, p string, f scenario.File) error {
+	gen := scenario.GeneratedReader(f.Seed, f.Size)
+	if g, ok := fsys.(interface {
+		Generate(name string, size int64, fill func(p []byte, off int64)) error
+	}); ok {
+		return g.Generate(p, f.Size, func(b []byte, off int64) { _, _ = gen.ReadAt(b, off) })
+	}
+	if l, ok := fsys.(interface{ MaxFileSize() int64 }); ok && f.Size > l.MaxFileSize() {
+		return fmt.Errorf("generated content of %s is over the maximum file size of %s (MaxFileSize, -max-file-size): only the in-memory filesystem serves it without storing it",
+			scenario.FormatSize(f.Size), scenario.FormatSize(l.MaxFileSize()))
+	}
+	return writeFile(fsys, p, gen)
 }
 
 func writeFile(fsys afero.Fs, p string, r io.Reader) error {

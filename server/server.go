@@ -497,6 +497,7 @@ func (s *Server) Close() error {
 		_ = s.ftp.Stop()
 		s.wg.Wait()
 		s.upstreams.Wait()
+		s.closeFilesystem()
 	})
 	return nil
 }

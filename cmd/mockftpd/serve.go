@@ -52,6 +52,7 @@ type serveFlags struct {
 	maxPerIP       int
 	maxLineLength  int
 	quota          sizeFlag
+	maxFileSize    sizeFlag
 	journalLimit   int
 	shutdownGrace  time.Duration
 	logFormat      string
@@ -109,6 +110,8 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.IntVar(&f.maxPerIP, "max-connections-per-ip", 0, "most simultaneous control `connections` from one address (0: no cap)")
 	s.IntVar(&f.maxLineLength, "max-line-length", 4096, "longest command line in `bytes` (longer ones get 500)")
 	s.Var(&f.quota, "quota", "most `bytes` the in-memory filesystem stores, e.g. 100MiB (uploads past it get 552; default no cap)")
+	f.maxFileSize = server.DefaultMaxFileSize
+	s.Var(&f.maxFileSize, "max-file-size", "largest file `size` a client can make, e.g. 100GiB (a write or REST past it gets 552; also with -root; generated files in memory may be larger)")
 	s.IntVar(&f.journalLimit, "journal-limit", 100000, "most journal `entries` kept (the oldest go first)")
 	s.DurationVar(&f.shutdownGrace, "shutdown-grace", 5*time.Second, "how `long` transfers in flight may finish at shutdown")
 	s.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json")
@@ -201,6 +204,7 @@ func (f *serveFlags) config(logger *slog.Logger) (server.Config, error) {
 		MaxConnectionsPerIP: f.maxPerIP,
 		MaxLineLength:       f.maxLineLength,
 		Quota:               int64(f.quota),
+		MaxFileSize:         int64(f.maxFileSize),
 		JournalLimit:        f.journalLimit,
 		CertFile:            f.cert,
 		KeyFile:             f.key,
