@@ -103,6 +103,12 @@ func (a *API) putFile(w http.ResponseWriter, r *http.Request) {
 	}
 	fsys := a.srv.Fs()
 	old, err := fsys.Stat(p)
+	if errors.Is(err, fs.ErrPermission) {
+		// a symbolic link out of a -root folder: writing the file would
+		// replace the link, which is not what the client asked for
+		refuse(w, r, http.StatusForbidden, p+" leads out of the served folder (a symbolic link); nothing was stored")
+		return
+	}
 	if err == nil && old.IsDir() {
 		refuse(w, r, http.StatusConflict, p+" is a directory")
 		return
