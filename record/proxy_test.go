@@ -125,7 +125,7 @@ func TestProxyExplicitTLS(t *testing.T) {
 	if err := up.WriteFile("/a.txt", []byte("secret bytes")); err != nil {
 		t.Fatal(err)
 	}
-	p, addr := startProxy(t, record.Config{Upstream: up.Addr(), UpstreamTLS: &tls.Config{InsecureSkipVerify: true}}) //nolint:gosec // self-signed
+	p, addr := startProxy(t, record.Config{Upstream: up.Addr(), UpstreamTLS: &tls.Config{InsecureSkipVerify: true}})           //nolint:gosec // self-signed
 	cfg := &tls.Config{InsecureSkipVerify: true, ServerName: "127.0.0.1", ClientSessionCache: tls.NewLRUClientSessionCache(4)} //nolint:gosec // self-signed
 	c, err := ftp.Dial(addr, ftp.DialWithExplicitTLS(cfg), ftp.DialWithTimeout(10*time.Second))
 	if err != nil {
@@ -159,7 +159,7 @@ func TestProxyImplicitTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, addr := startProxy(t, record.Config{Upstream: up.Addr(), ImplicitTLS: true, UpstreamTLS: &tls.Config{InsecureSkipVerify: true}}) //nolint:gosec // self-signed
-	cfg := &tls.Config{InsecureSkipVerify: true, ServerName: "127.0.0.1", ClientSessionCache: tls.NewLRUClientSessionCache(4)} //nolint:gosec // self-signed
+	cfg := &tls.Config{InsecureSkipVerify: true, ServerName: "127.0.0.1", ClientSessionCache: tls.NewLRUClientSessionCache(4)}          //nolint:gosec // self-signed
 	c, err := ftp.Dial(addr, ftp.DialWithTLS(cfg), ftp.DialWithTimeout(10*time.Second))
 	if err != nil {
 		t.Fatal(err)

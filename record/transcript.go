@@ -111,8 +111,8 @@ func isCode(s string) bool {
 
 // Transfer is what moved on one data connection.
 type Transfer struct {
-	Mode   string `json:"mode"`           // PASV, EPSV, PORT or EPRT
-	TLS    bool   `json:"tls,omitempty"`  // PROT P was in force
+	Mode   string `json:"mode"`             // PASV, EPSV, PORT or EPRT
+	TLS    bool   `json:"tls,omitempty"`    // PROT P was in force
 	Upload bool   `json:"upload,omitempty"` // client to server (STOR, APPE, STOU)
 	// Size is how many bytes moved; Data holds the first of them (all of a
 	// listing, up to the recording's limit of a file).
