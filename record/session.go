@@ -160,8 +160,14 @@ func (s *session) run() {
 	s.teardown()
 }
 
-// waitLinks lets data transfers in flight finish, for a while.
+// waitLinks lets data transfers in flight finish, for a while; a data
+// address nobody connected to yet is closed.
 func (s *session) waitLinks() {
+	s.mu.Lock()
+	for _, l := range s.links {
+		_ = l.ln.Close()
+	}
+	s.mu.Unlock()
 	finished := make(chan struct{})
 	go func() {
 		s.linkWG.Wait()

@@ -136,11 +136,19 @@ func (s *Server) proftpd(in installation, port int) (*exec.Cmd, error) {
 // pureFTPd runs in the foreground (no -B) with a virtual user from a
 // PureDB file made by pure-pw (uid nobody), everyone chrooted (-A).
 func (s *Server) pureFTPd(in installation, port int) (*exec.Cmd, error) {
-	passwd, pdb := filepath.Join(s.dir, "pureftpd.passwd"), filepath.Join(s.dir, "pureftpd.pdb")
-	pw := exec.Command(in.progs[1], "useradd", s.User, "-u", "65534", "-g", "65534", "-d", s.Root, "-f", passwd, "-m", "-F", pdb)
-	pw.Stdin = strings.NewReader(s.Password + "\n" + s.Password + "\n")
-	if out, err := pw.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("pure-pw useradd: %v: %s", err, out)
+	// the user is written with a cheap MD5-crypt hash: pure-pw's default,
+	// argon2id, costs seconds of CPU at every login
+	hash, err := cryptPassword(s.Password)
+	if err != nil {
+		return nil, err
+	}
+	passwd, err := s.writeConf("pureftpd.passwd", []string{fmt.Sprintf("%s:%s:65534:65534::%s/./::::::::::::", s.User, hash, s.Root)}, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	pdb := filepath.Join(s.dir, "pureftpd.pdb")
+	if out, err := exec.Command(in.progs[1], "mkdb", pdb, "-f", passwd).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("pure-pw mkdb: %v: %s", err, out)
 	}
 	args := []string{
 		"-S", "127.0.0.1," + strconv.Itoa(port),
@@ -158,12 +166,12 @@ func (s *Server) pureFTPd(in installation, port int) (*exec.Cmd, error) {
 	return exec.Command(in.progs[0], args...), nil
 }
 
-// cryptPassword hashes a password for ProFTPD's AuthUserFile (MD5-crypt,
-// which glibc's crypt reads) with openssl.
+// cryptPassword hashes a password for ProFTPD's and pure-ftpd's user
+// files (MD5-crypt, which glibc's crypt reads) with openssl.
 func cryptPassword(pw string) (string, error) {
 	openssl, err := exec.LookPath("openssl")
 	if err != nil {
-		return "", fmt.Errorf("openssl is needed to hash ProFTPD's password (apt-get install openssl): %w", err)
+		return "", fmt.Errorf("openssl is needed to hash the test user's password (apt-get install openssl): %w", err)
 	}
 	out, err := exec.Command(openssl, "passwd", "-1", pw).Output()
 	if err != nil {

@@ -1,0 +1,143 @@
+package record_test
+
+import (
+	"crypto/tls"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/mockftpd/mockftpd/ftptest"
+	"github.com/mockftpd/mockftpd/internal/clientscript"
+	"github.com/mockftpd/mockftpd/internal/realftpd"
+	"github.com/mockftpd/mockftpd/record"
+)
+
+// seedFiles is the tree every real server serves.
+var seedFiles = map[string]string{
+	"pub/a.txt":          "hello\n",
+	"pub/sub/b.txt":      "in a subfolder\n",
+	"pub/with space.txt": "spaced\n",
+	"empty/":             "",
+}
+
+// liveRuns hides what differs between two runs against live servers:
+// clocks and counters. A replay shows the recorded values and needs none
+// of this.
+var liveRuns = []clientscript.Normalisation{
+	clientscript.NewNormalisation("time of day in listings and greetings", `\b\d{2}:\d{2}\b`, "HH:MM"),
+	clientscript.NewNormalisation("MDTM and MLSD times", `\b20\d{12}(\.\d+)?\b`, "YYYYMMDDHHMMSS"),
+	clientscript.NewNormalisation("pure-ftpd transfer rates", `[\d.]+ seconds \(measured here\), [\d.]+ (K|M|G)?bytes per second`, "T seconds (measured here), R bytes per second"),
+	clientscript.NewNormalisation("pure-ftpd session count", `You are user number \d+ of \d+ allowed`, "You are user number N of M allowed"),
+	clientscript.NewNormalisation("pure-ftpd server port", `Server port: \d+\.`, "Server port: P."),
+}
+
+// mode is how a client opens data connections.
+type mode struct {
+	name           string
+	active, noEPSV bool
+	tls            bool
+}
+
+// clientModes covers PASV, EPSV, PORT and EPRT with each server: ftplib
+// uses PASV and PORT over IPv4, curl EPSV and EPRT, jlaffaye/ftp EPSV and
+// PASV (it has no active mode).
+var clientModes = map[clientscript.Client][]mode{
+	clientscript.Curl:     {{name: "epsv"}, {name: "eprt", active: true}},
+	clientscript.FTPLib:   {{name: "pasv"}, {name: "port", active: true}},
+	clientscript.JLaffaye: {{name: "epsv"}, {name: "pasv", noEPSV: true}},
+}
+
+// target points a client script at a real server, or at addr in front of it.
+func target(srv *realftpd.Server, addr string, m mode) clientscript.Target {
+	return clientscript.Target{
+		Addr: addr, User: srv.User, Password: srv.Password, BadUser: srv.BadUser, BadPassword: srv.BadPassword,
+		Dir: "pub", File: "a.txt", Active: m.active, NoEPSV: m.noEPSV, TLS: m.tls,
+	}
+}
+
+// Every client's script, against each real server: through the recording
+// proxy it sees what it sees directly (the proxy is transparent), and the
+// recorded scenario replayed by mockftpd shows it the same again.
+func TestRecordRealServers(t *testing.T) {
+	for _, kind := range realftpd.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			for _, c := range clientscript.Clients {
+				for _, m := range clientModes[c] {
+					t.Run(fmt.Sprintf("%s/%s", c, m.name), func(t *testing.T) {
+						recordAndReplay(t, kind, c, m, realftpd.Options{Files: seedFiles}, record.Config{})
+					})
+				}
+			}
+		})
+	}
+}
+
+// Explicit FTPS: recorded through the proxy (TLS terminated on both sides)
+// with curl and ftplib, for every server.
+func TestRecordRealServersOverFTPS(t *testing.T) {
+	for _, kind := range realftpd.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			for _, c := range []clientscript.Client{clientscript.Curl, clientscript.FTPLib} {
+				t.Run(string(c), func(t *testing.T) {
+					recordAndReplay(t, kind, c, mode{tls: true},
+						realftpd.Options{Files: seedFiles, TLS: realftpd.TLSExplicit},
+						record.Config{UpstreamTLS: &tls.Config{InsecureSkipVerify: true}}) //nolint:gosec // the servers' certificates are self-signed
+				})
+			}
+		})
+	}
+}
+
+// recordAndReplay runs client's script directly against a real server,
+// then through the recording proxy against a fresh one, then against the
+// replay of the recording, and compares what the client saw.
+func recordAndReplay(t *testing.T, kind realftpd.Kind, c clientscript.Client, m mode, opts realftpd.Options, cfg record.Config) {
+	direct := realftpd.Start(t, kind, opts)
+	want := clientscript.Run(t, c, target(direct, direct.Addr, m))
+
+	upstream := realftpd.Start(t, kind, opts)
+	cfg.Upstream = upstream.Addr
+	p, addr := startProxy(t, cfg)
+	recorded := clientscript.Run(t, c, target(upstream, addr, m))
+	t.Run("transparent", func(t *testing.T) {
+		if d := clientscript.Diff(want.Normalise(clientscript.Ports, liveRuns), recorded.Normalise(clientscript.Ports, liveRuns)); d != "" {
+			t.Fatalf("through the proxy, %s", d)
+		}
+	})
+
+	tr := waitSessions(t, p, len(p.Transcript().Sessions))
+	rec := record.Scenario(tr, record.Options{})
+	yaml, err := rec.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("replay", func(t *testing.T) {
+		needsReplayFeature(t, usedFeatures(rec)...)
+		srv := ftptest.New(t, ftptest.WithScenarioText(string(yaml)))
+		replayed := clientscript.Run(t, c, target(upstream, srv.Addr(), m))
+		if d := clientscript.Diff(recorded.Normalise(clientscript.Ports), replayed.Normalise(clientscript.Ports)); d != "" {
+			t.Fatalf("replay of the recording, %s\nscenario:\n%s", d, yaml)
+		}
+	})
+	// Until mockftpd has every feature the recording uses, replay it
+	// without them, and compare all but what they would make equal.
+	missing := missingFeatures(t, usedFeatures(rec)...)
+	if len(missing) == 0 {
+		return
+	}
+	t.Run("replay without "+strings.Join(missing, ","), func(t *testing.T) {
+		partial, hidden := withoutFeatures(rec, missing)
+		yaml, err := partial.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := ftptest.New(t, ftptest.WithScenarioText(string(yaml)))
+		replayed := clientscript.Run(t, c, target(upstream, srv.Addr(), m))
+		norm := [][]clientscript.Normalisation{clientscript.Ports, hidden}
+		if d := clientscript.Diff(recorded.Normalise(norm...), replayed.Normalise(norm...)); d != "" {
+			t.Fatalf("replay of the recording, %s\nscenario:\n%s", d, yaml)
+		}
+	})
+}
