@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -215,21 +216,125 @@ func (l *dataLink) serve(passive bool) {
 	l.tr.TLS = prot
 	s.mu.Unlock()
 	if prot {
-		// the FTP client is always the TLS client (RFC 4217), whoever connects
-		tc, tu := tls.Server(client, s.p.clientTLS), tls.Client(up, s.upTLS)
-		errs := make(chan error, 2)
-		go func() { errs <- handshake(tc) }()
-		go func() { errs <- handshake(tu) }()
-		e1, e2 := <-errs, <-errs
-		if err := errors.Join(e1, e2); err != nil {
-			_ = client.Close()
-			_ = up.Close()
+		if client, up, err = l.handshakes(client, up); err != nil {
 			l.fail("data TLS handshake: " + err.Error())
 			return
 		}
-		client, up = tc, tu
 	}
 	l.relay(client, up)
+}
+
+// lateHandshake is how long a data connection waits for the client's
+// TLS ClientHello: a client that starts its handshake only when it reads
+// or writes is taken to resume its session.
+const lateHandshake = 500 * time.Millisecond
+
+// handshakes terminates TLS on both sides of a data connection; the FTP
+// client is always the TLS client (RFC 4217), whoever connected. The
+// upstream's handshake comes first, so that a server refusing it refuses
+// the client's too, as it would without the proxy. Towards the upstream
+// the proxy resumes the control connection's TLS session exactly when the
+// client's ClientHello tries to resume: vsftpd and ProFTPD refuse data
+// connections that do not, and a client that does not resume (Python's
+// ftplib) must get that refusal through the proxy too.
+func (l *dataLink) handshakes(client, up net.Conn) (net.Conn, net.Conn, error) {
+	s := l.s
+	hello, complete := peekClientHello(client)
+	cfg := s.upTLS
+	if complete && !offersResumption(hello) {
+		cfg = cfg.Clone()
+		cfg.ClientSessionCache = nil
+	}
+	tu := tls.Client(up, cfg)
+	if err := handshake(tu); err != nil {
+		_ = client.Close()
+		_ = up.Close()
+		return nil, nil, fmt.Errorf("upstream: %w", err)
+	}
+	if len(hello) > 0 {
+		client = &prefixConn{Conn: client, r: io.MultiReader(bytes.NewReader(hello), client)}
+	}
+	tc := tls.Server(client, s.p.clientTLS)
+	if err := handshake(tc); err != nil {
+		_ = client.Close()
+		_ = up.Close()
+		return nil, nil, fmt.Errorf("client: %w", err)
+	}
+	return tc, tu, nil
+}
+
+// peekClientHello reads the first TLS record the client sends, waiting at
+// most lateHandshake; complete is false when it did not all come.
+func peekClientHello(c net.Conn) (b []byte, complete bool) {
+	_ = c.SetReadDeadline(time.Now().Add(lateHandshake))
+	defer func() { _ = c.SetReadDeadline(time.Time{}) }()
+	buf := make([]byte, 5, 5+1<<14)
+	if n, err := io.ReadFull(c, buf); err != nil {
+		return buf[:n], false
+	}
+	size := int(buf[3])<<8 | int(buf[4])
+	if buf[0] != 0x16 || size > 1<<14 {
+		return buf, false
+	}
+	buf = buf[:5+size]
+	n, err := io.ReadFull(c, buf[5:])
+	return buf[:5+n], err == nil
+}
+
+// offersResumption reports whether a ClientHello record tries to resume a
+// session: a TLS 1.3 pre_shared_key, a TLS 1.2 session ticket, or a session
+// ID from a client that speaks no TLS 1.3 (TLS 1.3 clients send a random
+// one anyway).
+func offersResumption(rec []byte) bool {
+	b := rec[5:]
+	if len(b) < 4 || b[0] != 1 { // client_hello
+		return false
+	}
+	b = b[4:]
+	if len(b) < 35 {
+		return false
+	}
+	b = b[34:] // version, random
+	sidLen := int(b[0])
+	if len(b) < 1+sidLen+2 {
+		return false
+	}
+	hasSessionID := sidLen > 0
+	b = b[1+sidLen:]
+	n := int(b[0])<<8 | int(b[1])
+	if len(b) < 2+n+1 {
+		return false
+	}
+	b = b[2+n:] // cipher suites
+	n = int(b[0])
+	if len(b) < 1+n+2 {
+		return false
+	}
+	b = b[1+n:] // compression methods
+	n = int(b[0])<<8 | int(b[1])
+	if len(b) < 2+n {
+		return false
+	}
+	b = b[2 : 2+n]
+	tls13 := false
+	for len(b) >= 4 {
+		typ, size := int(b[0])<<8|int(b[1]), int(b[2])<<8|int(b[3])
+		if len(b) < 4+size {
+			return false
+		}
+		switch typ {
+		case 41: // pre_shared_key
+			return true
+		case 35: // session_ticket
+			if size > 0 {
+				return true
+			}
+		case 43: // supported_versions
+			tls13 = true
+		}
+		b = b[4+size:]
+	}
+	return hasSessionID && !tls13
 }
 
 // track registers a connection so that cut can close it; false when the

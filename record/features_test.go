@@ -1,10 +1,13 @@
 package record_test
 
 import (
+	"errors"
+	"net"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mockftpd/mockftpd/ftptest"
 	"github.com/mockftpd/mockftpd/internal/clientscript"
@@ -21,14 +24,41 @@ const (
 	featStrict      = "settings.strict"  // settings: {strict: true}
 	featPrelimList  = "preliminary.list" // preliminary: [150 ..., 150 ...]
 	featAddress     = "final.{address}"  // final: 227 Entering Passive Mode ({address}).
+	// pass: true, preliminary: 150 ..., data: {refuse: close, reply: 522 ...}
+	// sends the 150 before refusing the data connection
+	featRefusePrelim = "data.refuse+preliminary"
+	// a scripted error reply to a transfer command closes the data
+	// connection the client already opened, as ProFTPD and pure-ftpd do
+	featErrorClosesData = "transfer-error-closes-data"
 )
 
 var probes = map[string]func(t *testing.T) bool{
-	featPath:        parses("rules: [{when: {command: RETR, path: /a.txt}, reply: 550 No}]"),
-	featDataContent: parses("rules: [{when: {command: LIST}, pass: true, data: {content: \"x\\r\\n\"}}]"),
-	featStrict:      parses("settings: {strict: true}"),
-	featPrelimList:  parses("rules: [{when: {command: RETR}, pass: true, preliminary: [150 a, 150 b]}]"),
-	featAddress:     passiveTemplateWorks,
+	featPath:            parses("rules: [{when: {command: RETR, path: /a.txt}, reply: 550 No}]"),
+	featDataContent:     parses("rules: [{when: {command: LIST}, pass: true, data: {content: \"x\\r\\n\"}}]"),
+	featStrict:          parses("settings: {strict: true}"),
+	featPrelimList:      parses("rules: [{when: {command: RETR}, pass: true, preliminary: [150 a, 150 b]}]"),
+	featAddress:         passiveTemplateWorks,
+	featRefusePrelim:    refusalAfterPreliminaryWorks,
+	featErrorClosesData: errorClosesData,
+}
+
+// errorClosesData asks a mockftpd whether a scripted error reply to a
+// transfer command closes the client's open data connection.
+func errorClosesData(t *testing.T) bool {
+	srv := ftptest.New(t, ftptest.WithScenarioText("version: 1\nrules: [{when: {command: APPE}, reply: 451 No}]\n"))
+	c := testclient.RawDial(t, srv.Addr())
+	c.Login("probe", "probe")
+	addr := testclient.PasvAddr(t, c.Cmd(227, "PASV"))
+	d, err := net.DialTimeout("tcp", addr, testclient.Timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	c.Cmd(451, "APPE /x")
+	_ = d.SetReadDeadline(time.Now().Add(time.Second))
+	_, err = d.Read(make([]byte, 1))
+	var ne net.Error
+	return !errors.As(err, &ne) || !ne.Timeout()
 }
 
 func parses(rules string) func(t *testing.T) bool {
@@ -46,6 +76,23 @@ func passiveTemplateWorks(t *testing.T) bool {
 	c.Login("probe", "probe")
 	text := c.Cmd(227, "PASV")
 	return !strings.Contains(text, record.PassiveTemplate)
+}
+
+// refusalAfterPreliminaryWorks asks a mockftpd whether it sends a step's
+// preliminary reply before refusing the data connection.
+func refusalAfterPreliminaryWorks(t *testing.T) bool {
+	srv := ftptest.New(t, ftptest.WithScenarioText("version: 1\nrules: [{when: {command: LIST}, pass: true, preliminary: 150 Here, data: {refuse: close, reply: 522 No}}]\n"))
+	c := testclient.RawDial(t, srv.Addr())
+	c.Login("probe", "probe")
+	addr := testclient.PasvAddr(t, c.Cmd(227, "PASV"))
+	d, err := net.DialTimeout("tcp", addr, testclient.Timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	c.Send("LIST")
+	code, _, _ := c.Read()
+	return code == 150
 }
 
 var (
@@ -134,10 +181,12 @@ func usedFeatures(rec *record.Recorded) []string {
 			if st.Final != nil && strings.Contains(st.Final.Text+st.Final.Raw, record.PassiveTemplate) {
 				used[featAddress] = true
 			}
+			used[featRefusePrelim] = used[featRefusePrelim] || (st.RefuseData && len(st.Preliminary) > 0)
+			used[featErrorClosesData] = used[featErrorClosesData] || st.ClosedData
 		}
 	}
 	var out []string
-	for _, f := range []string{featPath, featDataContent, featStrict, featPrelimList, featAddress} {
+	for _, f := range []string{featPath, featDataContent, featStrict, featPrelimList, featAddress, featRefusePrelim, featErrorClosesData} {
 		if used[f] {
 			out = append(out, f)
 		}

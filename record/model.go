@@ -67,6 +67,17 @@ type Step struct {
 	// Data is what the data connection carries instead of mockftpd's own
 	// bytes (a listing exactly as the server sent it).
 	Data []byte
+	// RefuseData closes the client's data connection at once, and
+	// DataReply is then the final reply: a transfer whose data connection
+	// the server refused (a TLS session not resumed, say).
+	RefuseData bool
+	DataReply  *scenario.Reply
+	// ClosedData records that the server closed a data connection the
+	// client had already opened when it refused a transfer (ProFTPD and
+	// pure-ftpd do; curl over TLS notices). The scenario has no syntax for
+	// it: a replay gets it when mockftpd closes such a connection on a
+	// scripted error reply to a transfer command.
+	ClosedData bool
 	// Then ends the session after the replies: "close" when the server
 	// hung up.
 	Then string
@@ -74,7 +85,10 @@ type Step struct {
 
 // equal reports whether two steps do the same, their delays aside.
 func (s Step) equal(o Step) bool {
-	if s.Pass != o.Pass || s.Then != o.Then || string(s.Data) != string(o.Data) || (s.Data == nil) != (o.Data == nil) {
+	if s.Pass != o.Pass || s.Then != o.Then || string(s.Data) != string(o.Data) || (s.Data == nil) != (o.Data == nil) || s.RefuseData != o.RefuseData {
+		return false
+	}
+	if (s.DataReply == nil) != (o.DataReply == nil) || (s.DataReply != nil && *s.DataReply != *o.DataReply) {
 		return false
 	}
 	if !sameReplies(s.Replies, o.Replies) || !sameReplies(s.Preliminary, o.Preliminary) {

@@ -298,12 +298,17 @@ func (c *converter) step(o occurrence) (Step, bool) {
 			return Step{}, false
 		}
 		st = Step{Replies: replies(ex.Replies)}
-	case transferVerbs[v] && (final.Code < 400 || len(prelim) > 0):
+	case transferVerbs[v] && final.Code < 400 && (ex.Transfer == nil || ex.Transfer.Err == ""):
 		f := toReply(final)
 		st = Step{Pass: true, Preliminary: replies(prelim), Final: &f}
 		if listingVerbs[v] && ex.Transfer != nil && ex.Transfer.Complete() {
 			st.Data = append([]byte{}, ex.Transfer.Data...)
 		}
+	case transferVerbs[v] && len(prelim) > 0:
+		// the transfer began, then its data connection was refused or
+		// failed: the client's is closed, the recorded error follows
+		f := toReply(final)
+		st = Step{Pass: true, Preliminary: replies(prelim), RefuseData: true, DataReply: &f}
 	case (v == "PASV" && final.Code == 227) || (v == "EPSV" && final.Code == 229):
 		f := toReply(passiveTemplate(v, final))
 		st = Step{Pass: true, Final: &f}
@@ -312,6 +317,7 @@ func (c *converter) step(o occurrence) (Step, bool) {
 		st = Step{Pass: true, Preliminary: replies(prelim), Final: &f}
 	default:
 		st = Step{Replies: replies(ex.Replies)}
+		st.ClosedData = transferVerbs[v] && ex.Transfer != nil && ex.Transfer.Err != ""
 	}
 	if o.cut {
 		st.Then = "close"

@@ -157,6 +157,14 @@ func stepYAML(m *yaml.Node, st Step) {
 	if st.Final != nil {
 		put(m, "final", replyYAML(*st.Final))
 	}
+	if st.RefuseData {
+		d := ymap(true)
+		put(d, "refuse", ystr("close"))
+		if st.DataReply != nil {
+			put(d, "reply", replyYAML(*st.DataReply))
+		}
+		put(m, "data", d)
+	}
 	if st.Data != nil {
 		d := ymap(true)
 		if textOK(st.Data) {

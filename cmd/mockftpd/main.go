@@ -2,6 +2,7 @@
 //
 //	mockftpd [flags]                 serve until SIGINT or SIGTERM
 //	mockftpd validate FILE...        check scenario files
+//	mockftpd record -upstream HOST:PORT -out FILE.yaml   record a real server as a scenario
 //	mockftpd codes [-json]           print the reply-code catalogue
 //	mockftpd healthcheck [flags]     exit 0 when a running mockftpd is up
 //	mockftpd version                 print the version
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 			return runValidate(args[1:], stdout, stderr)
 		case "codes":
 			return runCodes(args[1:], stdout, stderr)
+		case "record":
+			return runRecord(ctx, args[1:], stdout, stderr, env)
 		case "healthcheck":
 			return runHealthcheck(ctx, args[1:], stdout, stderr, env)
 		case "help", "-h", "-help", "--help":

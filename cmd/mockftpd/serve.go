@@ -120,7 +120,7 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.Var(&f.adminMaxFileSize, "admin-max-file-size", "largest file `size` PUT /api/files accepts, e.g. 64MiB")
 	s.Usage = func() {
 		out := s.Output()
-		fmt.Fprintf(out, "Usage: mockftpd [flags]\n       mockftpd validate FILE...\n       mockftpd codes [-json]\n       mockftpd healthcheck [flags]\n       mockftpd version\n\nFlags (each also from the environment as MOCKFTPD_<NAME>, e.g. MOCKFTPD_PASSIVE_PORTS):\n")
+		fmt.Fprintf(out, "Usage: mockftpd [flags]\n       mockftpd validate FILE...\n       mockftpd record -upstream HOST:PORT -out FILE.yaml [flags]\n       mockftpd codes [-json]\n       mockftpd healthcheck [flags]\n       mockftpd version\n\nFlags (each also from the environment as MOCKFTPD_<NAME>, e.g. MOCKFTPD_PASSIVE_PORTS):\n")
 		s.PrintDefaults()
 	}
 	return f
