@@ -475,7 +475,7 @@ func (c *converter) description(unsolicited int) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Recorded by mockftpd record from %s on %s: %d sessions, %d commands.\n", c.tr.Upstream, c.tr.Started.UTC().Format(time.RFC3339), sessions, commands)
+	fmt.Fprintf(&b, "Recorded by mockftpd record from %s on %s: %s, %s.\n", c.tr.Upstream, c.tr.Started.UTC().Format(time.RFC3339), count(sessions, "session"), count(commands, "command"))
 	if c.opts.KeepPasswords {
 		b.WriteString("Passwords are kept.\n")
 	} else {
@@ -509,4 +509,12 @@ func fileContent(f *scenario.File, b []byte) {
 	} else {
 		f.Base64 = base64.StdEncoding.EncodeToString(b)
 	}
+}
+
+// count writes "1 session" or "3 sessions".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
