@@ -240,9 +240,9 @@ const lateHandshake = 500 * time.Millisecond
 func (l *dataLink) handshakes(client, up net.Conn) (net.Conn, net.Conn, error) {
 	s := l.s
 	hello, complete := peekClientHello(client)
-	cfg := s.upTLS
+	cfg := s.upTLS.Clone()
+	cfg.ClientSessionCache = readOnlyCache{s.upTLS.ClientSessionCache}
 	if complete && !offersResumption(hello) {
-		cfg = cfg.Clone()
 		cfg.ClientSessionCache = nil
 	}
 	tu := tls.Client(up, cfg)
@@ -262,6 +262,14 @@ func (l *dataLink) handshakes(client, up net.Conn) (net.Conn, net.Conn, error) {
 	}
 	return tc, tu, nil
 }
+
+// readOnlyCache resumes the control connection's TLS session on a data
+// connection without keeping the tickets the data connection gets: ProFTPD
+// accepts only the control connection's session, and a session cache
+// would replace it with the first data connection's.
+type readOnlyCache struct{ tls.ClientSessionCache }
+
+func (readOnlyCache) Put(string, *tls.ClientSessionState) {}
 
 // peekClientHello reads the first TLS record the client sends, waiting at
 // most lateHandshake; complete is false when it did not all come.

@@ -42,23 +42,38 @@ var probes = map[string]func(t *testing.T) bool{
 	featErrorClosesData: errorClosesData,
 }
 
-// errorClosesData asks a mockftpd whether a scripted error reply to a
-// transfer command closes the client's open data connection.
-func errorClosesData(t *testing.T) bool {
-	srv := ftptest.New(t, ftptest.WithScenarioText("version: 1\nrules: [{when: {command: APPE}, reply: 451 No}]\n"))
+// probeSession logs in to a mockftpd serving rules and opens a passive
+// data connection, for a probe to try a transfer command on.
+func probeSession(t *testing.T, rules string) (*testclient.Raw, net.Conn) {
+	srv := ftptest.New(t, ftptest.WithScenarioText("version: 1\nrules: ["+rules+"]\n"))
 	c := testclient.RawDial(t, srv.Addr())
 	c.Login("probe", "probe")
-	addr := testclient.PasvAddr(t, c.Cmd(227, "PASV"))
-	d, err := net.DialTimeout("tcp", addr, testclient.Timeout)
+	d, err := net.DialTimeout("tcp", testclient.PasvAddr(t, c.Cmd(227, "PASV")), testclient.Timeout)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	t.Cleanup(func() { _ = d.Close() })
+	return c, d
+}
+
+// errorClosesData asks a mockftpd whether a scripted error reply to a
+// transfer command closes the client's open data connection.
+func errorClosesData(t *testing.T) bool {
+	c, d := probeSession(t, "{when: {command: APPE}, reply: 451 No}")
 	c.Cmd(451, "APPE /x")
 	_ = d.SetReadDeadline(time.Now().Add(time.Second))
-	_, err = d.Read(make([]byte, 1))
+	_, err := d.Read(make([]byte, 1))
 	var ne net.Error
 	return !errors.As(err, &ne) || !ne.Timeout()
+}
+
+// refusalAfterPreliminaryWorks asks a mockftpd whether it sends a step's
+// preliminary reply before refusing the data connection.
+func refusalAfterPreliminaryWorks(t *testing.T) bool {
+	c, _ := probeSession(t, "{when: {command: LIST}, pass: true, preliminary: 150 Here, data: {refuse: close, reply: 522 No}}")
+	c.Send("LIST")
+	code, _, _ := c.Read()
+	return code == 150
 }
 
 func parses(rules string) func(t *testing.T) bool {
@@ -76,23 +91,6 @@ func passiveTemplateWorks(t *testing.T) bool {
 	c.Login("probe", "probe")
 	text := c.Cmd(227, "PASV")
 	return !strings.Contains(text, record.PassiveTemplate)
-}
-
-// refusalAfterPreliminaryWorks asks a mockftpd whether it sends a step's
-// preliminary reply before refusing the data connection.
-func refusalAfterPreliminaryWorks(t *testing.T) bool {
-	srv := ftptest.New(t, ftptest.WithScenarioText("version: 1\nrules: [{when: {command: LIST}, pass: true, preliminary: 150 Here, data: {refuse: close, reply: 522 No}}]\n"))
-	c := testclient.RawDial(t, srv.Addr())
-	c.Login("probe", "probe")
-	addr := testclient.PasvAddr(t, c.Cmd(227, "PASV"))
-	d, err := net.DialTimeout("tcp", addr, testclient.Timeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	c.Send("LIST")
-	code, _, _ := c.Read()
-	return code == 150
 }
 
 var (

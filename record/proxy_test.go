@@ -119,62 +119,48 @@ func waitSessions(t testing.TB, p *record.Proxy, n int) *record.Transcript {
 	}
 }
 
-// Explicit FTPS: TLS is terminated on both sides, PROT P data too.
-func TestProxyExplicitTLS(t *testing.T) {
-	up := ftptest.New(t)
-	if err := up.WriteFile("/a.txt", []byte("secret bytes")); err != nil {
-		t.Fatal(err)
-	}
-	p, addr := startProxy(t, record.Config{Upstream: up.Addr(), UpstreamTLS: &tls.Config{InsecureSkipVerify: true}})           //nolint:gosec // self-signed
-	cfg := &tls.Config{InsecureSkipVerify: true, ServerName: "127.0.0.1", ClientSessionCache: tls.NewLRUClientSessionCache(4)} //nolint:gosec // self-signed
-	c, err := ftp.Dial(addr, ftp.DialWithExplicitTLS(cfg), ftp.DialWithTimeout(10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Login("bob", "x"); err != nil {
-		t.Fatal(err)
-	}
-	r, err := c.Retr("/a.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(r)
-	_ = r.Close()
-	if err != nil || string(b) != "secret bytes" {
-		t.Fatalf("RETR = %q, %v", b, err)
-	}
-	_ = c.Quit()
-	tr := waitSessions(t, p, 1)
-	for _, e := range tr.Sessions[0].Exchanges {
-		if e.Verb == "RETR" && (e.Transfer == nil || !e.Transfer.TLS || string(e.Transfer.Data) != "secret bytes") {
-			t.Fatalf("RETR transfer %+v", e.Transfer)
-		}
-	}
-}
-
-// Implicit FTPS on both sides.
-func TestProxyImplicitTLS(t *testing.T) {
-	up := ftptest.New(t, ftptest.WithConfig(func(c *server.Config) { c.TLS = server.TLSImplicit }))
-	if err := up.WriteFile("/a.txt", []byte("implicit")); err != nil {
-		t.Fatal(err)
-	}
-	_, addr := startProxy(t, record.Config{Upstream: up.Addr(), ImplicitTLS: true, UpstreamTLS: &tls.Config{InsecureSkipVerify: true}}) //nolint:gosec // self-signed
-	cfg := &tls.Config{InsecureSkipVerify: true, ServerName: "127.0.0.1", ClientSessionCache: tls.NewLRUClientSessionCache(4)}          //nolint:gosec // self-signed
-	c, err := ftp.Dial(addr, ftp.DialWithTLS(cfg), ftp.DialWithTimeout(10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Quit()
-	if err := c.Login("bob", "x"); err != nil {
-		t.Fatal(err)
-	}
-	r, err := c.Retr("/a.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(r)
-	_ = r.Close()
-	if err != nil || string(b) != "implicit" {
-		t.Fatalf("RETR = %q, %v", b, err)
+// FTPS, explicit and implicit: TLS is terminated on both sides, PROT P
+// data connections too, and the transcript has the clear bytes.
+func TestProxyTLS(t *testing.T) {
+	for _, implicit := range []bool{false, true} {
+		t.Run(map[bool]string{false: "explicit", true: "implicit"}[implicit], func(t *testing.T) {
+			up := ftptest.New(t, ftptest.WithConfig(func(c *server.Config) {
+				if implicit {
+					c.TLS = server.TLSImplicit
+				}
+			}))
+			if err := up.WriteFile("/a.txt", []byte("secret bytes")); err != nil {
+				t.Fatal(err)
+			}
+			p, addr := startProxy(t, record.Config{Upstream: up.Addr(), ImplicitTLS: implicit, UpstreamTLS: &tls.Config{InsecureSkipVerify: true}}) //nolint:gosec // self-signed
+			cfg := &tls.Config{InsecureSkipVerify: true, ServerName: "127.0.0.1", ClientSessionCache: tls.NewLRUClientSessionCache(4)}              //nolint:gosec // self-signed
+			opt := ftp.DialWithExplicitTLS(cfg)
+			if implicit {
+				opt = ftp.DialWithTLS(cfg)
+			}
+			c, err := ftp.Dial(addr, opt, ftp.DialWithTimeout(10*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Login("bob", "x"); err != nil {
+				t.Fatal(err)
+			}
+			r, err := c.Retr("/a.txt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(r)
+			_ = r.Close()
+			if err != nil || string(b) != "secret bytes" {
+				t.Fatalf("RETR = %q, %v", b, err)
+			}
+			_ = c.Quit()
+			tr := waitSessions(t, p, 1)
+			for _, e := range tr.Sessions[0].Exchanges {
+				if e.Verb == "RETR" && (e.Transfer == nil || !e.Transfer.TLS || string(e.Transfer.Data) != "secret bytes") {
+					t.Fatalf("RETR transfer %+v", e.Transfer)
+				}
+			}
+		})
 	}
 }

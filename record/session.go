@@ -547,13 +547,23 @@ func lineEnd(line string) string {
 // parseCommand splits a command line into its upper-case verb and its
 // argument, after the Telnet IP/DM a client may put before ABOR.
 func parseCommand(line string) (verb, arg string) {
-	line = strings.TrimRight(line, "\r\n")
-	for len(line) >= 2 && line[0] == 0xff {
-		line = line[2:]
-	}
-	line = strings.TrimLeft(line, " \xf2")
-	verb, arg, _ = strings.Cut(line, " ")
+	verb, arg, _ = strings.Cut(stripTelnet(strings.TrimRight(line, "\r\n")), " ")
 	return strings.ToUpper(verb), arg
+}
+
+// stripTelnet drops the Telnet commands (and spaces) in front of a line.
+func stripTelnet(line string) string {
+	for len(line) > 0 {
+		switch {
+		case line[0] == 0xff && len(line) >= 2: // IAC and its command
+			line = line[2:]
+		case line[0] == 0xf2 || line[0] == ' ': // a DM sent alone as urgent data
+			line = line[1:]
+		default:
+			return line
+		}
+	}
+	return line
 }
 
 // readReply reads one complete reply: its bytes, line ends included, and

@@ -44,6 +44,10 @@ type Target struct {
 	// TLS uses explicit FTPS with PROT P (curl and ftplib; jlaffaye/ftp
 	// cannot be watched under TLS).
 	TLS bool
+	// NoTLSResume makes ftplib's data connections start new TLS sessions,
+	// as plain ftplib does (servers requiring resumption refuse them);
+	// by default they resume the control connection's, as curl's do.
+	NoTLSResume bool
 }
 
 // Transcript is what a client saw, one line per event: "> COMMAND" for a
@@ -84,6 +88,7 @@ type Normalisation struct {
 	Name string
 	re   *regexp.Regexp
 	repl string
+	drop bool // remove the line instead
 }
 
 // NewNormalisation makes a rule replacing re's matches by repl.
@@ -105,16 +110,25 @@ var Ports = []Normalisation{
 	NewNormalisation("EPRT address", `^> EPRT \|(\d)\|([^|]*)\|\d+\|`, "> EPRT |$1|$2|PORT|"),
 }
 
+// NewDrop makes a rule that removes the lines re matches.
+func NewDrop(name, re string) Normalisation {
+	return Normalisation{Name: name, re: regexp.MustCompile(re), drop: true}
+}
+
 // Normalise applies rules to every line.
 func (t Transcript) Normalise(rules ...[]Normalisation) Transcript {
-	out := make(Transcript, len(t))
-	for i, l := range t {
+	out := make(Transcript, 0, len(t))
+lines:
+	for _, l := range t {
 		for _, set := range rules {
 			for _, r := range set {
+				if r.drop && r.re.MatchString(l) {
+					continue lines
+				}
 				l = r.Apply(l)
 			}
 		}
-		out[i] = l
+		out = append(out, l)
 	}
 	return out
 }

@@ -38,7 +38,7 @@ func runFTPLib(t testing.TB, tg Target) Transcript {
 	cfg, _ := json.Marshal(map[string]any{
 		"host": host, "port": p, "user": tg.User, "password": tg.Password,
 		"bad_user": tg.BadUser, "bad_password": tg.BadPassword,
-		"dir": tg.Dir, "file": tg.File, "active": tg.Active, "tls": tg.TLS,
+		"dir": tg.Dir, "file": tg.File, "active": tg.Active, "tls": tg.TLS, "no_tls_resume": tg.NoTLSResume,
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()

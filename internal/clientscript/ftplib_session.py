@@ -44,8 +44,22 @@ def step(name, fn):
     return value
 
 
+class ResumingFTP_TLS(ftplib.FTP_TLS):
+    """FTP_TLS whose data connections resume the control connection's TLS
+    session, as vsftpd and ProFTPD require (plain ftplib does not)."""
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)
+        return conn, size
+
+
 def connect():
-    cls = logged(ftplib.FTP_TLS if cfg["tls"] else ftplib.FTP)
+    base = ftplib.FTP
+    if cfg["tls"]:
+        base = ftplib.FTP_TLS if cfg["no_tls_resume"] else ResumingFTP_TLS
+    cls = logged(base)
     ftp = cls(timeout=10)
     ftp.connect(cfg["host"], cfg["port"])
     return ftp
