@@ -11,6 +11,7 @@ import (
 	"github.com/mockftpd/mockftpd/internal/clientscript"
 	"github.com/mockftpd/mockftpd/internal/realftpd"
 	"github.com/mockftpd/mockftpd/record"
+	"github.com/mockftpd/mockftpd/server"
 )
 
 // seedFiles is the tree every real server serves.
@@ -41,6 +42,7 @@ type mode struct {
 	name           string
 	active, noEPSV bool
 	tls, noResume  bool
+	implicit       bool
 }
 
 // clientModes covers PASV, EPSV, PORT and EPRT with each server: ftplib
@@ -56,7 +58,7 @@ var clientModes = map[clientscript.Client][]mode{
 func target(srv *realftpd.Server, addr string, m mode) clientscript.Target {
 	return clientscript.Target{
 		Addr: addr, User: srv.User, Password: srv.Password, BadUser: srv.BadUser, BadPassword: srv.BadPassword,
-		Dir: "pub", File: "a.txt", Active: m.active, NoEPSV: m.noEPSV, TLS: m.tls, NoTLSResume: m.noResume,
+		Dir: "pub", File: "a.txt", Active: m.active, NoEPSV: m.noEPSV, TLS: m.tls, NoTLSResume: m.noResume, Implicit: m.implicit,
 	}
 }
 
@@ -109,6 +111,28 @@ func TestRecordRealServersOverFTPS(t *testing.T) {
 	}
 }
 
+// Implicit FTPS on both sides, with curl, for the servers that have it.
+func TestRecordRealServersOverImplicitFTPS(t *testing.T) {
+	for _, kind := range []realftpd.Kind{realftpd.VSFTPD, realftpd.ProFTPD} {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			recordAndReplay(t, kind, clientscript.Curl, mode{name: "curl", implicit: true},
+				realftpd.Options{Files: seedFiles, TLS: realftpd.TLSImplicit},
+				record.Config{ImplicitTLS: true, UpstreamTLS: &tls.Config{InsecureSkipVerify: true}}) //nolint:gosec // the servers' certificates are self-signed
+		})
+	}
+}
+
+// replayServer serves a recorded scenario, with implicit FTPS when the
+// recording was made with it.
+func replayServer(t *testing.T, yaml []byte, m mode) *ftptest.Server {
+	return ftptest.New(t, ftptest.WithScenarioText(string(yaml)), ftptest.WithConfig(func(c *server.Config) {
+		if m.implicit {
+			c.TLS = server.TLSImplicit
+		}
+	}))
+}
+
 // recordAndReplay runs client's script directly against a real server,
 // then through the recording proxy against a fresh one, then against the
 // replay of the recording, and compares what the client saw.
@@ -134,7 +158,7 @@ func recordAndReplay(t *testing.T, kind realftpd.Kind, c clientscript.Client, m 
 	}
 	t.Run("replay", func(t *testing.T) {
 		needsReplayFeature(t, usedFeatures(rec)...)
-		srv := ftptest.New(t, ftptest.WithScenarioText(string(yaml)))
+		srv := replayServer(t, yaml, m)
 		replayed := clientscript.Run(t, c, target(upstream, srv.Addr(), m))
 		if d := clientscript.Diff(recorded.Normalise(clientscript.Ports), replayed.Normalise(clientscript.Ports)); d != "" {
 			t.Fatalf("replay of the recording, %s\nscenario:\n%s", d, yaml)
@@ -156,7 +180,7 @@ func recordAndReplay(t *testing.T, kind realftpd.Kind, c clientscript.Client, m 
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := ftptest.New(t, ftptest.WithScenarioText(string(yaml)))
+		srv := replayServer(t, yaml, m)
 		replayed := clientscript.Run(t, c, target(upstream, srv.Addr(), m))
 		norm := [][]clientscript.Normalisation{clientscript.Ports, hidden}
 		if d := clientscript.Diff(recorded.Normalise(norm...), replayed.Normalise(norm...)); d != "" {

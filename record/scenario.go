@@ -483,6 +483,12 @@ func (c *converter) description(unsolicited int) string {
 	}
 	fmt.Fprintf(&b, "Listings are replayed byte for byte; files larger than %s have their size and generated content.\n", scenario.FormatSize(c.opts.MaxFileBytes))
 	b.WriteString("PASV/EPSV replies keep the server's wording with mockftpd's own data address.\n")
+	for _, s := range c.tr.Sessions {
+		if s.Implicit && len(s.Exchanges) > 0 {
+			b.WriteString("Recorded over implicit FTPS: serve it with mockftpd -tls implicit.\n")
+			break
+		}
+	}
 	if unsolicited > 0 {
 		fmt.Fprintf(&b, "%d replies that came with no command owed one (timeouts) are not replayed.\n", unsolicited)
 	}

@@ -142,6 +142,13 @@ func (s *session) run() {
 		s.teardown()
 		return
 	}
+	s.mu.Lock()
+	stopped := s.ended // the recording stopped while the upstream was dialled
+	s.mu.Unlock()
+	if stopped {
+		s.teardown()
+		return
+	}
 	clientDone := make(chan struct{})
 	go func() {
 		defer close(clientDone)

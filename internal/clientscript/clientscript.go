@@ -48,6 +48,8 @@ type Target struct {
 	// as plain ftplib does (servers requiring resumption refuse them);
 	// by default they resume the control connection's, as curl's do.
 	NoTLSResume bool
+	// Implicit uses implicit FTPS (TLS from the first byte; curl only).
+	Implicit bool
 }
 
 // Transcript is what a client saw, one line per event: "> COMMAND" for a
@@ -60,7 +62,13 @@ func (t Transcript) String() string { return strings.Join(t, "\n") }
 
 // Supports reports whether client can run target's mode.
 func Supports(c Client, tg Target) bool {
-	return c != JLaffaye || (!tg.TLS && !tg.Active)
+	switch c {
+	case JLaffaye:
+		return !tg.TLS && !tg.Active && !tg.Implicit
+	case FTPLib:
+		return !tg.Implicit
+	}
+	return true
 }
 
 // Run runs client's script against target and returns its transcript; a
@@ -69,6 +77,9 @@ func Run(t testing.TB, c Client, tg Target) Transcript {
 	t.Helper()
 	if tg.Dir == "" || tg.File == "" {
 		t.Fatal("clientscript: Target.Dir and Target.File are required")
+	}
+	if !Supports(c, tg) {
+		t.Fatalf("clientscript: %s cannot run %+v", c, tg)
 	}
 	switch c {
 	case Curl:

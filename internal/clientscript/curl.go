@@ -52,7 +52,12 @@ func runCurl(t testing.TB, tg Target) Transcript {
 	for i, st := range steps {
 		outFile := filepath.Join(tmp, "out"+strconv.Itoa(i))
 		args := []string{"-s", "-v", "--max-time", "20", "--user", tg.User + ":" + tg.Password, "-o", outFile}
-		if tg.TLS {
+		scheme := "ftp://"
+		switch {
+		case tg.Implicit:
+			scheme = "ftps://"
+			args = append(args, "-k")
+		case tg.TLS:
 			args = append(args, "--ssl-reqd", "-k")
 		}
 		if tg.Active {
@@ -62,7 +67,7 @@ func runCurl(t testing.TB, tg Target) Transcript {
 			args = append(args, "--disable-epsv", "--disable-eprt")
 		}
 		args = append(args, st.args...) // a later --user wins
-		args = append(args, "ftp://"+tg.Addr+"/"+st.url)
+		args = append(args, scheme+tg.Addr+"/"+st.url)
 		ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 		cmd := exec.CommandContext(ctx, curl, args...)
 		stderr, err := cmd.CombinedOutput()
