@@ -252,7 +252,9 @@ func start(t testing.TB, kind Kind, in installation, opts Options) (*Server, err
 	defer logf.Close()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its session processes die with it
+	// its own process group, so that its session processes die with it;
+	// killed with the test binary if that dies first (a test timeout)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("run %s: %w", cmd.Path, err)
 	}
