@@ -31,10 +31,10 @@ var liveRuns = []clientscript.Normalisation{
 	clientscript.NewNormalisation("pure-ftpd transfer rates", `[\d.]+ seconds \(measured here\), [\d.]+ (K|M|G)?bytes per second`, "T seconds (measured here), R bytes per second"),
 	clientscript.NewNormalisation("pure-ftpd session count", `You are user number \d+ of \d+ allowed`, "You are user number N of M allowed"),
 	clientscript.NewNormalisation("pure-ftpd server port", `Server port: \d+\.`, "Server port: P."),
-	// pure-ftpd adds the size to its 150 when the data connection came
-	// after the command, as it does or not depending on timing
-	clientscript.NewNormalisation("pure-ftpd 150 with a size", `^< 150-Accepted data connection$`, "< 150 Accepted data connection"),
-	clientscript.NewDrop("pure-ftpd 150 with a size", `^< 150 [\d.]+ kbytes to download$`),
+	// pure-ftpd adds a second line to its 150 (the size, or "The computer
+	// is your friend") or not, depending on when the data connection came
+	clientscript.NewNormalisation("pure-ftpd 150 of two lines", `^< 150-Accepted data connection$`, "< 150 Accepted data connection"),
+	clientscript.NewDrop("pure-ftpd 150 of two lines", `^< 150 ([\d.]+ kbytes to download|The computer is your friend\. Trust the computer)$`),
 }
 
 // tlsErrors hides how OpenSSL words a connection its peer dropped: "EOF
