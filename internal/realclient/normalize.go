@@ -13,12 +13,12 @@ import (
 // every run, so they are replaced by placeholders. Ports below 1024 are
 // kept: scenarios name them on purpose (e.g. a 229 for port 1).
 var (
-	hostPort    = regexp.MustCompile(`(127\.0\.0\.1|\[::1\]|localhost):(\d+)`)
-	wordPort    = regexp.MustCompile(`\b(port) (\d+)`)
-	epsvPort    = regexp.MustCompile(`\(\|\|\|(\d+)\|\)`)
-	eprtArg     = regexp.MustCompile(`\|([12])\|([0-9a-fA-F.:]+)\|(\d+)\|`)
-	pasvTuple   = regexp.MustCompile(`\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)`)
-	durationMS  = regexp.MustCompile(`\bafter \d+ (ms|milliseconds)\b`)
+	hostPort   = regexp.MustCompile(`(127\.0\.0\.1|\[::1\]|localhost):(\d+)`)
+	wordPort   = regexp.MustCompile(`\b(port) (\d+)`)
+	epsvPort   = regexp.MustCompile(`\(\|\|\|(\d+)\|\)`)
+	eprtArg    = regexp.MustCompile(`\|([12])\|([0-9a-fA-F.:]+)\|(\d+)\|`)
+	pasvTuple  = regexp.MustCompile(`\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)`)
+	durationMS = regexp.MustCompile(`\bafter \d+ (ms|milliseconds)\b`)
 )
 
 // PortPlaceholder stands for a port the system picked.
