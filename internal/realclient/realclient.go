@@ -283,7 +283,14 @@ type Result struct {
 
 // String shows the run for a test failure.
 func (r Result) String() string {
-	s := fmt.Sprintf("exit %d after %v: %q", r.Exit, r.Duration.Round(time.Millisecond), r.Args)
+	args := make([]string, len(r.Args))
+	for i, a := range r.Args {
+		if len(a) > 120 { // ftplib's driver script
+			a = a[:60] + "..."
+		}
+		args[i] = a
+	}
+	s := fmt.Sprintf("exit %d after %v: %q", r.Exit, r.Duration.Round(time.Millisecond), args)
 	if r.Killed {
 		s += " (killed at the time limit)"
 	}
