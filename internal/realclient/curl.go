@@ -20,6 +20,9 @@ type CurlResult struct {
 // Observed is the stable summary of the run: "exit 0", or
 // "exit 19: RETR response: 450".
 func (r CurlResult) Observed() string {
+	if r.Killed {
+		return "no exit: hangs (killed at the time limit)"
+	}
 	if r.Code == 0 && r.Message == "" {
 		return "exit 0"
 	}

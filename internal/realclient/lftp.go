@@ -20,7 +20,7 @@ type LFTPResult struct {
 func (r LFTPResult) Observed() string {
 	s := fmt.Sprintf("exit %d", r.Exit)
 	if r.Killed {
-		s = "killed at the time limit"
+		s = "no exit: hangs (killed at the time limit)"
 	}
 	if len(r.Errors) > 0 {
 		s += ": " + strings.Join(r.Errors, " / ")
