@@ -19,6 +19,7 @@ var (
 	eprtArg    = regexp.MustCompile(`\|([12])\|([0-9a-fA-F.:]+)\|(\d+)\|`)
 	pasvTuple  = regexp.MustCompile(`\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)`)
 	durationMS = regexp.MustCompile(`\bafter \d+ (ms|milliseconds)\b`)
+	staleErrno = regexp.MustCompile(`\(errno: \d+\)`)
 )
 
 // PortPlaceholder stands for a port the system picked.
@@ -32,7 +33,9 @@ func ephemeral(s string) bool {
 // Normalize replaces what changes from run to run in a client's message:
 // ports of 1024 and above (in "127.0.0.1:PORT", "port PORT", EPSV's
 // "(|||PORT|)", EPRT's "|1|ADDR|PORT|" and PASV's "(h1,h2,h3,h4,p1,p2)") become {port}, durations
-// measured by the client ("after 12 ms") N, and dir (the client's working
+// measured by the client ("after 12 ms") N, as does the errno curl
+// prints after "response reading failed" (a leftover of an earlier
+// call: EAGAIN or EINPROGRESS, from run to run), and dir (the client's working
 // directory) becomes {dir}. Trailing spaces go.
 func Normalize(s, dir string) string {
 	if dir != "" {
@@ -75,5 +78,6 @@ func Normalize(s, dir string) string {
 		return fmt.Sprintf("(%s,%s,%s,%s,%s)", sub[1], sub[2], sub[3], sub[4], PortPlaceholder)
 	})
 	s = durationMS.ReplaceAllString(s, "after N $1")
+	s = staleErrno.ReplaceAllString(s, "(errno: N)")
 	return strings.TrimRight(s, " \t\r\n")
 }

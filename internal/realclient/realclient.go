@@ -21,6 +21,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -139,15 +140,7 @@ func curlHasFTPS(out string) bool {
 	for line := range strings.Lines(out) {
 		if p, ok := strings.CutPrefix(line, "Protocols:"); ok {
 			f := strings.Fields(p)
-			has := func(s string) bool {
-				for _, x := range f {
-					if x == s {
-						return true
-					}
-				}
-				return false
-			}
-			return has("ftp") && has("ftps")
+			return slices.Contains(f, "ftp") && slices.Contains(f, "ftps")
 		}
 	}
 	return false
@@ -175,6 +168,7 @@ func Require(t testing.TB, c Client) {
 	msg := fmt.Sprintf("%v: install it with `%s`", err, InstallHint)
 	if inCI() {
 		t.Fatalf("%s (CI=true: a missing client is a failure, not a skip)", msg)
+		return
 	}
 	t.Skip(msg)
 }
