@@ -315,11 +315,13 @@ var timingDependent = map[string]map[rc.Client][]string{
 		"`quote NOOP` → no exit: hangs (killed at the time limit)",
 	}},
 	// When a download is cut, lftp either resumes it (REST) until it has
-	// the whole file, or gives up: it counts a retry as progress or not
-	// depending on whether the bytes or the 426 came first.
+	// the whole file, or gives up: it counts the attempt as progress or
+	// not depending on whether it read the bytes before the 426 or the
+	// reset (which discards what the client had not read yet).
 	"150-426-retr": {rc.LFTP: lftpCutDownload},
 	"426-retr":     {rc.LFTP: lftpCutDownload},
 	"fault: data: RETR: closed after 5 bytes": {rc.LFTP: lftpCutDownload},
+	"fault: data: RETR: reset after 5 bytes":  {rc.LFTP: lftpCutDownload},
 	// The reset comes before or after the client's connect completed;
 	// lftp names it as the reason it gave up, or does not.
 	"fault: control: greeting: reset instead of 220": {
