@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -530,38 +531,48 @@ func renderFtplib(r rc.FtplibResult, probe bool) string {
 
 // realHeader explains the real-client columns of the matrix.
 func realHeader() string {
+	timeout, stall, grace := seconds(matrixTimeout), seconds(stallTimeout), seconds(matrixGrace)
 	return `The curl, Python ftplib and lftp columns show the same operation done by each client
 the way its users do it, against a fresh server of the same scenario, in passive mode
 (the AUTH and PROT rows: explicit FTPS):
 
-- **curl**: one run of ` + "`curl -q --silent --show-error --user anonymous:guest@example.com --connect-timeout 10 --max-time 10`" + `
+- **curl**: one run of ` + "`curl -q --silent --show-error --user anonymous:guest@example.com --connect-timeout " + timeout + " --max-time " + timeout + "`" + `
   with the arguments shown (` + "`--ssl-reqd --insecure`" + ` for explicit FTPS); curl logs in, changes into each
   directory of the URL's path, works on its last part and quits. Then curl's exit code and its
   error message (` + "`curl: (N) message`" + `), and for downloads what it wrote. curl has no
   command for MKD, DELE, RNFR and RNTO: its users send them with ` + "`-Q`" + ` (before the transfer).
 - **Python ftplib**: ` + "`connect`, `auth` and `prot_p`" + ` (explicit FTPS), ` + "`login`" + `, the calls shown, then
-  ` + "`pwd()`" + ` to see whether the control connection is still usable. Each call with its result
-  (` + "`ok:`" + ` and the reply or value) or the exception's class and message; calls that went as in any
-  session (connect → 220, login → 230, auth → 234, prot_p → 200) are left out. Once the connection
-  is known to be gone (after a 421, a 221 or a connection error), EOFError, ConnectionResetError and
-  BrokenPipeError are shown together: which one comes depends on timing.
-- **lftp**: one run of a script (` + "`set cmd:fail-exit yes; set net:max-retries 1; set net:timeout 10;`" + `
+  ` + "`pwd()`" + ` to see whether the control connection is still usable; every socket has a ` + timeout + `s timeout.
+  Each call with its result (` + "`ok:`" + ` and the reply or value) or the exception's class and message;
+  calls that went as in any session (connect → 220 mockftpd ready, login → 230, auth → 234,
+  prot_p → 200) are left out. Once the connection is known to be gone (after a 421, a 221 or a
+  connection error), EOFError, ConnectionResetError and BrokenPipeError are shown together: which
+  one comes depends on timing.
+- **lftp**: one run of a script (` + "`set cmd:fail-exit yes; set net:max-retries 1; set net:timeout " + timeout + ";`" + `
   ` + "`set ftp:ssl-allow no`" + `, or ` + "`ftp:ssl-force yes`" + ` and ` + "`ssl:verify-certificate no`" + ` for explicit FTPS; ` + "`open`" + `; the
   commands shown). Then lftp's exit status and its error lines, and for downloads what it wrote
   (a resumed download starts from a local file of as many ` + "`x`" + ` as the offset). lftp has no
-  append: it resumes an upload with ` + "`put -c`" + ` (REST and STOR). A run still going 4s after its
-  network timeout is killed: it hangs.
+  append: it resumes an upload with ` + "`put -c`" + ` (REST and STOR).
 
-The stall cases give every client a 1s network timeout. Ports and durations measured by the
-clients show as ` + "`{port}`" + ` and ` + "`N`" + `.
+The stall cases give every client a ` + stall + `s network timeout. A client still running ` + grace + `s after
+its timeout is killed: it hangs. Ports and durations measured by the clients show as ` + "`{port}`" + `
+and ` + "`N`" + `. A cell with ` + "`or, by timing:`" + ` lists every outcome seen in that case: which one a run
+gets depends on timing (the tests fail on any other).
 
 `
 }
+
+// seconds formats a duration in whole or decimal seconds: "5", "0.5".
+func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
 
 // realVersions names the real clients with their versions, for the title.
 func realVersions() string {
 	var parts []string
 	for _, c := range rc.All {
+		if c == rc.Ftplib {
+			parts = append(parts, fmt.Sprintf("Python %s ftplib", rc.Version(c)))
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s %s", c.Name(), rc.Version(c)))
 	}
 	return strings.Join(parts, ", ")
