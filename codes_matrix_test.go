@@ -234,8 +234,12 @@ func renderCodes(results map[string]obs, real *realResults) string {
 		return strings.Compare(a.Context, b.Context)
 	})
 	var b strings.Builder
-	b.WriteString("## Notes for client authors\n\n")
+	b.WriteString("## Notes for client authors: jlaffaye/ftp\n\n")
 	for _, n := range notes {
+		fmt.Fprintf(&b, "- %s (Cases: %s.)\n", n.Text, strings.Join(n.Cases, "; "))
+	}
+	b.WriteString("\n## Notes on curl, Python ftplib and lftp\n\n")
+	for _, n := range realNotes {
 		fmt.Fprintf(&b, "- %s (Cases: %s.)\n", n.Text, strings.Join(n.Cases, "; "))
 	}
 	b.WriteString("\n## Reply codes\n\n")
@@ -262,7 +266,7 @@ func testNotes(t *testing.T) {
 	for _, f := range faultCases {
 		keys[f.key()] = true
 	}
-	for _, n := range notes {
+	for _, n := range slices.Concat(notes, realNotes) {
 		if len(n.Cases) == 0 {
 			t.Errorf("note %q is backed by no case", n.Text)
 		}

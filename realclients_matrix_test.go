@@ -64,6 +64,15 @@ func taskDownloadPASV(path string) realTask {
 	return t
 }
 
+// taskDownloadUnseeded downloads a file the scenario does not have, whose
+// RETR it scripts: curl asks for the size first and would stop at the 550
+// to SIZE, unless told not to ask.
+func taskDownloadUnseeded(path string) realTask {
+	t := taskDownload(path)
+	t.Curl = append([]string{"--ignore-content-length"}, t.Curl...)
+	return t
+}
+
 func taskUpload(path, content string) realTask {
 	return realTask{Curl: []string{"-T", localUpload, path}, Files: map[string]string{localUpload: content},
 		LFTP: []string{"put " + localUpload + " -o " + path}, Ftplib: []rc.Step{{Op: "stor", Path: path, Data: content}}}
@@ -203,7 +212,7 @@ var codeTasks = map[string]realTask{
 	"225-abor":       taskQuote("ABOR"),
 	"225-retr":       taskDownload(file),
 	"226-abor":       taskQuote("ABOR"),
-	"226-retr-first": taskDownload(rootFile),
+	"226-retr-first": taskDownloadUnseeded(rootFile),
 	"226-retr":       taskDownload(file),
 	"227-epsv":       taskDownload(file),
 	"227-pasv":       taskDownloadPASV(file),
@@ -228,7 +237,7 @@ var codeTasks = map[string]realTask{
 	"331-pass":       taskLogin(),
 	"331-user":       taskLogin(),
 	"332-pass":       taskLogin(),
-	"332-retr":       taskDownload(rootFile),
+	"332-retr":       taskDownloadUnseeded(rootFile),
 	"334-auth":       taskLoginTLS(),
 	"334-user":       taskLogin(),
 	"336-noop":       taskNoop(),
@@ -239,7 +248,7 @@ var codeTasks = map[string]realTask{
 	"421-greeting":   taskLogin(),
 	"421-noop":       taskNoop(),
 	"421-user":       taskLogin(),
-	"425-retr":       taskDownload(rootFile),
+	"425-retr":       taskDownloadUnseeded(rootFile),
 	"426-retr":       taskDownload(file),
 	"430-pass":       taskLogin(),
 	"431-auth":       taskLoginTLS(),
@@ -341,6 +350,27 @@ var timingDependent = map[string]map[rc.Client][]string{
 var lftpCutDownload = []string{
 	"`get /pub/file.txt -o download` → exit 0; download: 13 bytes \"hello, world\\n\"",
 	"`get /pub/file.txt -o download` → exit 1: get: /pub/file.txt: Fatal error: max-retries exceeded",
+}
+
+// realNotes are what a user of curl, ftplib or lftp should know, with the
+// cases that show it (keys of code or fault cases).
+var realNotes = []note{
+	{"A 120 before the 220: curl gives up (exit 8); ftplib takes the 120 for the greeting, then reads the 220 as the reply to USER, so that every later call reads the reply to the call before; lftp waits for the 220.",
+		[]string{"120 greeting: 120 then 220, jlaffaye/ftp Dial"}},
+	{"curl takes any 421, to the greeting, to USER or to a command, for a timeout: exit 28, `Timeout was reached`.",
+		[]string{"421 greeting, then a close", "421 USER, sent by Login, then a close", "421 NOOP, then a close"}},
+	{"curl wants 226 (or 250) at the end of a transfer: a 200, 225 or 426 fails with exit 18, `server did not report OK, got N`, even when every byte arrived. ftplib and lftp take any 2xx (ftplib returns it).",
+		[]string{"200 end of STOR: 200 instead of 226", "225 end of RETR: 225 instead of 226", "250 end of RETR: 250 instead of 226", "426 RETR: 150 and the whole file, then 426"}},
+	{"curl's -Q fails only on a 4xx or 5xx (exit 21, `QUOT command failed with N`): a 1xx, 2xx, 3xx or 6xx passes.",
+		[]string{"110 NOOP", "631 NOOP", "434 HOST (jlaffaye/ftp has no HOST call: net/textproto)", "537 MIC (jlaffaye/ftp has no MIC call: net/textproto)"}},
+	{"ftplib raises error_reply for a 1xx or 3xx where it wants a 2xx, and reads nothing more: a 150 then 200 to NOOP leaves the 200 for the next call (pwd() then returns \"\"). A 6xx (RFC 2228 protected reply) raises error_proto.",
+		[]string{"150 NOOP: 150, then 200", "125 MKD", "350 CWD", "631 NOOP", "632 PWD"}},
+	{"lftp takes a 4xx for a transient error: it retries up to net:max-retries, then says only `Fatal error: max-retries exceeded` (with the last reply in parentheses, or not); a 5xx is reported with its text (`Access failed: 550 ...`). A download cut short it resumes with REST on its own, or gives up, depending on timing.",
+		[]string{"450 RETR once, then a retry", "452 STOR once, then a retry", "550 RETR", "426 RETR: data closed after 5 bytes, then 426"}},
+	{"lftp's quote waits for ever after a 1xx, and may wait for ever when the server closes the connection after its reply (421, 221): a script using quote hangs.",
+		[]string{"110 NOOP", "120 NOOP", "421 NOOP, then a close", "221 NOOP, then a close"}},
+	{"A refused PROT P (533, 536): curl --ssl-reqd gives up (exit 64), ftplib raises error_perm from prot_p(), lftp goes on.",
+		[]string{"533 PROT P, sent by Login with DialWithExplicitTLS", "536 PROT P, sent by Login with DialWithExplicitTLS"}},
 }
 
 // realResults collects, for each case key, what each real client observed.
