@@ -86,11 +86,6 @@ func taskAppend(path, has, more string) realTask {
 		LFTP:  []string{"put -c whole -o " + path}, Ftplib: []rc.Step{{Op: "appe", Path: path, Data: more}}}
 }
 
-func taskList(dir string) realTask {
-	return realTask{Curl: []string{"--list-only", strings.TrimSuffix(dir, "/") + "/"}, LFTP: []string{"cls -1 " + dir},
-		Ftplib: []rc.Step{{Op: "list", Path: dir}}}
-}
-
 // taskCwdList changes into dir, then lists it.
 func taskCwdList(dir string) realTask {
 	return realTask{Curl: []string{"--list-only", dir + "/"}, LFTP: []string{"cd " + dir, "cls -1"},
