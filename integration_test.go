@@ -526,6 +526,7 @@ func faultScenario(rule string) string {
 // checks (or with -update writes) its section of docs/client-behaviour.md.
 func TestSocketFaults(t *testing.T) {
 	t.Run("notes", testNotes)
+	t.Run("shared fault list", testFaultCoverage)
 	var mu sync.Mutex
 	results := map[string]obs{}
 	var real realResults
