@@ -209,3 +209,44 @@ func sortedCodes(m map[int]bool) []int {
 	slices.Sort(out)
 	return out
 }
+
+// sharedFaults is the reference list of socket faults the project must
+// provoke, when it is there (beside the repository, not in it).
+const sharedFaults = "../shared/socket-faults.tsv"
+
+// testFaultCoverage checks that every fault of the shared reference list
+// has a case on the control connection and one on the data connection
+// (each case runs jlaffaye/ftp and the real clients).
+func testFaultCoverage(t *testing.T) {
+	f, err := os.Open(sharedFaults)
+	if os.IsNotExist(err) {
+		t.Logf("%s is absent: the fault cases are not compared with it", sharedFaults)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	has := map[string]bool{}
+	for _, c := range faultCases {
+		has[c.Conn+"/"+c.Fault] = true
+	}
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "fault\t") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		fault, _, _ := strings.Cut(line, "\t")
+		n++
+		for _, conn := range []string{"control", "data"} {
+			if !has[conn+"/"+fault] {
+				t.Errorf("%s lists the fault %q, which no case provokes on the %s connection", sharedFaults, fault, conn)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil || n == 0 {
+		t.Errorf("%s: read %d faults: %v", sharedFaults, n, err)
+	}
+}

@@ -47,15 +47,18 @@ func clientVersion() string {
 }
 
 func matrixHeader() string {
-	return fmt.Sprintf(`# Client behaviour: github.com/jlaffaye/ftp %s
+	return fmt.Sprintf(`# Client behaviour: github.com/jlaffaye/ftp %s, %s
 
-What the Go FTP client [github.com/jlaffaye/ftp](https://github.com/jlaffaye/ftp) %s
-does with every reply code of mockftpd's catalogue (`+"`mockftpd codes`"+`), where a
+What the Go FTP client [github.com/jlaffaye/ftp](https://github.com/jlaffaye/ftp) %s,
+and the clients most people use, [curl](https://curl.se/), Python's
+[ftplib](https://docs.python.org/3/library/ftplib.html) and [lftp](https://lftp.yar.ru/),
+do with every reply code of mockftpd's catalogue (`+"`mockftpd codes`"+`), where a
 server typically sends it and where a client does not expect it, and with
 socket faults on the control and data connections.
 
-This file is generated from the results of `+"`integration_test.go`"+`; do not edit it.
-The tests fail when it is stale. Regenerate it with:
+This file is generated from the results of `+"`integration_test.go`"+` and
+`+"`realclients_matrix_test.go`"+`; do not edit it. The tests fail when it is stale.
+Regenerate it (with curl, lftp and python3 installed: `+"`apt-get install -y curl lftp python3`"+`) with:
 
     go test -run 'TestReplyCodes|TestSocketFaults' -update .
 
@@ -63,7 +66,7 @@ How to read a row:
 
 - **Scenario**: the file under [scenarios/codes/](../scenarios/codes/) that injects the code;
   load it into your own tests with `+"`ftptest.WithScenarioFile`"+` or `+"`mockftpd -scenario`"+`.
-- **Calls and results**: each client call in order and what it returned.
+- **jlaffaye/ftp: calls and results**: each client call in order and what it returned.
   `+"`*textproto.Error 452 \"text\"`"+` is an error for which `+"`errors.As(err, &te)`"+` with
   `+"`te *textproto.Error`"+` holds that Code and Msg (Msg is the reply's full text; lines of a
   multi-line reply are joined by \n). `+"`plain error \"text\" (no code)`"+` is an
@@ -72,11 +75,11 @@ How to read a row:
   with `+"`errors.Is`"+`. Calls named `+"`textproto: ...`"+` are sent with net/textproto,
   because jlaffaye/ftp has no call that sends that command; `+"`ReadResponse(0)`"+`
   read the reply shown.
-- **Control connection after**: a PWD (`+"`CurrentDir`"+`, or a raw PWD) sent after
+- **jlaffaye/ftp: control connection after**: a PWD (`+"`CurrentDir`"+`, or a raw PWD) sent after
   the calls: usable, usable but not logged in, closed, stalled, or out of step
   (the PWD read a reply left over from an earlier command).
 
-`, clientVersion(), clientVersion())
+%s`, clientVersion(), realVersions(), clientVersion(), realHeader())
 }
 
 // checkSection compares the section of the matrix with body, or rewrites
@@ -222,7 +225,7 @@ var notes = []note{
 
 // renderCodes writes the notes and the table of the reply-code cases,
 // sorted by code then context.
-func renderCodes(results map[string]obs) string {
+func renderCodes(results map[string]obs, real *realResults) string {
 	cases := slices.Clone(codeCases)
 	slices.SortStableFunc(cases, func(a, b codeCase) int {
 		if a.Code != b.Code {
@@ -231,21 +234,25 @@ func renderCodes(results map[string]obs) string {
 		return strings.Compare(a.Context, b.Context)
 	})
 	var b strings.Builder
-	b.WriteString("## Notes for client authors\n\n")
+	b.WriteString("## Notes for client authors: jlaffaye/ftp\n\n")
 	for _, n := range notes {
 		fmt.Fprintf(&b, "- %s (Cases: %s.)\n", n.Text, strings.Join(n.Cases, "; "))
 	}
+	b.WriteString("\n## Notes on curl, Python ftplib and lftp\n\n")
+	for _, n := range realNotes {
+		fmt.Fprintf(&b, "- %s (Cases: %s.)\n", n.Text, strings.Join(n.Cases, "; "))
+	}
 	b.WriteString("\n## Reply codes\n\n")
-	b.WriteString("| Code | Where | Context | Scenario | Calls and results | Control connection after |\n")
-	b.WriteString("|---|---|---|---|---|---|\n")
+	b.WriteString("| Code | Where | Context | Scenario | jlaffaye/ftp: calls and results | jlaffaye/ftp: control connection after | " + realColumns() + " |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range cases {
 		where := "typical"
 		if !c.Typical {
 			where = "out of context"
 		}
 		o := results[c.key()]
-		fmt.Fprintf(&b, "| %d | %s | %s | [%s](../%s/%s.yaml) | %s | %s |\n",
-			c.Code, where, cell(c.Context), c.File, codesDir, c.File, formatSteps(o.Steps), cell(o.After))
+		fmt.Fprintf(&b, "| %d | %s | %s | [%s](../%s/%s.yaml) | %s | %s | %s |\n",
+			c.Code, where, cell(c.Context), c.File, codesDir, c.File, formatSteps(o.Steps), cell(o.After), realCells(real, c.File))
 	}
 	return b.String()
 }
@@ -259,7 +266,7 @@ func testNotes(t *testing.T) {
 	for _, f := range faultCases {
 		keys[f.key()] = true
 	}
-	for _, n := range notes {
+	for _, n := range slices.Concat(notes, realNotes) {
 		if len(n.Cases) == 0 {
 			t.Errorf("note %q is backed by no case", n.Text)
 		}
@@ -272,20 +279,20 @@ func testNotes(t *testing.T) {
 }
 
 // renderFaults writes the table of the socket-fault cases, in their order.
-func renderFaults(results map[string]obs) string {
+func renderFaults(results map[string]obs, real *realResults) string {
 	var b strings.Builder
 	b.WriteString("## Socket faults\n\n")
 	b.WriteString("Each scenario holds `/pub/file.txt` (`hello, world\\n`) and the rule shown; `{{PORT}}` is a loopback port nobody listens on. ")
 	b.WriteString("Stalls end only because the test's dial function sets deadlines (500ms on the stalled call).\n\n")
-	b.WriteString("| Connection | Fault | Context | Scenario rule | Calls and results | Control connection after |\n")
-	b.WriteString("|---|---|---|---|---|---|\n")
+	b.WriteString("| Connection | Fault | Context | Scenario rule | jlaffaye/ftp: calls and results | jlaffaye/ftp: control connection after | " + realColumns() + " |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, f := range faultCases {
 		o := results[f.key()]
 		rule := "(no server: nothing listens)"
 		if f.Rule != "" {
 			rule = "`" + f.Rule + "`"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", f.Conn, f.Fault, cell(f.Context), cell(rule), formatSteps(o.Steps), cell(o.After))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", f.Conn, f.Fault, cell(f.Context), cell(rule), formatSteps(o.Steps), cell(o.After), realCells(real, f.key()))
 	}
 	return b.String()
 }

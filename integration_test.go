@@ -10,9 +10,11 @@ package mockftpd_test
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/mockftpd/mockftpd/ftpcode"
 	"github.com/mockftpd/mockftpd/ftptest"
+	rc "github.com/mockftpd/mockftpd/internal/realclient"
 	tc "github.com/mockftpd/mockftpd/internal/testclient"
 )
 
@@ -342,10 +345,19 @@ func (c codeCase) key() string { return fmt.Sprintf("%d %s", c.Code, c.Context) 
 // checks (or with -update writes) the matrix in docs/client-behaviour.md.
 func TestReplyCodes(t *testing.T) {
 	t.Run("coverage", testCodeCoverage)
+	t.Run("real-client tasks", testRealTasks)
 
 	var mu sync.Mutex
 	results := map[string]obs{}
+	var real realResults
 	t.Run("cases", func(t *testing.T) {
+		t.Run("real clients", func(t *testing.T) {
+			t.Parallel()
+			runRealClients(t, codeTasks, func(t *testing.T, file string, mode rc.Mode) (string, *ftptest.Server) {
+				srv := realServer(t, mode, ftptest.WithScenarioFile(filepath.Join(codesDir, file+".yaml")))
+				return srv.Addr(), srv
+			}, &real)
+		})
 		for _, c := range codeCases {
 			t.Run(fmt.Sprintf("%s/%s", c.File, c.Context), func(t *testing.T) {
 				t.Parallel()
@@ -365,7 +377,11 @@ func TestReplyCodes(t *testing.T) {
 		t.Logf("ran %d of %d cases: the matrix is neither checked nor written", len(results), len(codeCases))
 		return
 	}
-	checkSection(t, sectionCodes, renderCodes(results))
+	if !real.complete(slices.Collect(maps.Keys(codeTasks))) {
+		t.Logf("the real clients did not all run (see the skipped tests): the matrix is neither checked nor written")
+		return
+	}
+	checkSection(t, sectionCodes, renderCodes(results, &real))
 }
 
 // checkObs fails the test when got is not exactly want, showing both.
@@ -510,9 +526,23 @@ func faultScenario(rule string) string {
 // checks (or with -update writes) its section of docs/client-behaviour.md.
 func TestSocketFaults(t *testing.T) {
 	t.Run("notes", testNotes)
+	t.Run("shared fault list", testFaultCoverage)
 	var mu sync.Mutex
 	results := map[string]obs{}
+	var real realResults
 	t.Run("cases", func(t *testing.T) {
+		t.Run("real clients", func(t *testing.T) {
+			t.Parallel()
+			runRealClients(t, faultTasks, func(t *testing.T, key string, mode rc.Mode) (string, *ftptest.Server) {
+				port := freePort(t)
+				f := faultCaseByKey(t, key)
+				if f.Rule == "" { // nothing listens
+					return "127.0.0.1:" + port, nil
+				}
+				srv := realServer(t, mode, ftptest.WithScenarioText(faultScenario(strings.ReplaceAll(f.Rule, unusedPort, port))))
+				return srv.Addr(), srv
+			}, &real)
+		})
 		for _, f := range faultCases {
 			t.Run(f.Conn+"/"+f.Context, func(t *testing.T) {
 				t.Parallel()
@@ -536,5 +566,21 @@ func TestSocketFaults(t *testing.T) {
 		t.Logf("ran %d of %d cases: the matrix is neither checked nor written", len(results), len(faultCases))
 		return
 	}
-	checkSection(t, sectionFaults, renderFaults(results))
+	if !real.complete(slices.Collect(maps.Keys(faultTasks))) {
+		t.Logf("the real clients did not all run (see the skipped tests): the matrix is neither checked nor written")
+		return
+	}
+	checkSection(t, sectionFaults, renderFaults(results, &real))
+}
+
+// faultCaseByKey finds a fault case.
+func faultCaseByKey(t *testing.T, key string) faultCase {
+	t.Helper()
+	for _, f := range faultCases {
+		if f.key() == key {
+			return f
+		}
+	}
+	t.Fatalf("no fault case %q", key)
+	return faultCase{}
 }
