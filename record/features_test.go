@@ -70,7 +70,11 @@ func errorClosesData(t *testing.T) bool {
 // refusalAfterPreliminaryWorks asks a mockftpd whether it sends a step's
 // preliminary reply before refusing the data connection.
 func refusalAfterPreliminaryWorks(t *testing.T) bool {
-	c, _ := probeSession(t, "{when: {command: LIST}, pass: true, preliminary: 150 Here, data: {refuse: close, reply: 522 No}}")
+	const rule = "{when: {command: LIST}, pass: true, preliminary: 150 Here, data: {refuse: close, reply: 522 No}}"
+	if !parses("rules: [" + rule + "]")(t) {
+		return false // the language refuses the combination: no engine does it yet
+	}
+	c, _ := probeSession(t, rule)
 	c.Send("LIST")
 	code, _, _ := c.Read()
 	return code == 150
