@@ -48,7 +48,7 @@ func wantsJSON(r *http.Request) bool {
 }
 
 func (a *API) getScenario(w http.ResponseWriter, r *http.Request) {
-	sc := a.srv.Runtime().Scenario()
+	sc := a.srv.Scenario()
 	text, err := sc.Format()
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "formatting the scenario: "+err.Error())
@@ -270,17 +270,16 @@ func (a *API) addRule(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rt := a.srv.Runtime()
-	rule, err := ParseRule(data, statesSet(rt.Scenario()))
+	rule, err := ParseRule(data, statesSet(a.srv.Scenario()))
 	if err != nil {
 		scenarioErrors(w, "bad rule; the rules in force are unchanged", err)
 		return
 	}
-	if err := rt.PrependRule(rule); err != nil {
+	if err := a.srv.AddRule(rule); err != nil {
 		scenarioErrors(w, "bad rule; the rules in force are unchanged", err)
 		return
 	}
-	sc := rt.Scenario()
+	sc := a.srv.Scenario()
 	label := rule.Name
 	if label == "" {
 		label = sc.Rules[0].Label()
@@ -290,9 +289,9 @@ func (a *API) addRule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) clearRules(w http.ResponseWriter, r *http.Request) {
-	a.srv.Runtime().ClearRules()
+	a.srv.ClearRules()
 	a.opts.Logger.Info("admin: rules cleared")
-	writeJSON(w, http.StatusOK, rulesBody{Rules: len(a.srv.Runtime().Scenario().Rules)})
+	writeJSON(w, http.StatusOK, rulesBody{Rules: len(a.srv.Scenario().Rules)})
 }
 
 type stateBody struct {
@@ -300,7 +299,7 @@ type stateBody struct {
 }
 
 func (a *API) getState(w http.ResponseWriter, r *http.Request) {
-	s := a.srv.Runtime().State()
+	s := a.srv.State()
 	writeJSON(w, http.StatusOK, stateBody{State: &s})
 }
 
@@ -320,7 +319,7 @@ func (a *API) putState(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
-	a.srv.Runtime().SetState(*body.State)
+	a.srv.SetState(*body.State)
 	a.opts.Logger.Info("admin: state set", "state", *body.State)
 	writeJSON(w, http.StatusOK, body)
 }
