@@ -16,8 +16,8 @@ import (
 	"github.com/jlaffaye/ftp"
 
 	"github.com/mockftpd/mockftpd/ftptest"
-	"github.com/mockftpd/mockftpd/journal"
 	tc "github.com/mockftpd/mockftpd/internal/testclient"
+	"github.com/mockftpd/mockftpd/journal"
 	"github.com/mockftpd/mockftpd/scenario"
 )
 

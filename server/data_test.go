@@ -20,8 +20,8 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/mockftpd/mockftpd/ftptest"
-	"github.com/mockftpd/mockftpd/journal"
 	tc "github.com/mockftpd/mockftpd/internal/testclient"
+	"github.com/mockftpd/mockftpd/journal"
 	"github.com/mockftpd/mockftpd/server"
 )
 

@@ -148,13 +148,14 @@ func scenarioName(sc *scenario.Scenario) string {
 
 // effective is what the server does where the Config and the scenario
 // both speak (see resolve).
-func (s *Server) effective() *effective { return s.settings.Load()
+func (s *Server) effective() *effective {
+	return s.settings.Load()
 }
 
 func (s *Server) ftpSettings() (*ftpserver.Settings, error) {
 	cfg := &s.cfg
 	set := &ftpserver.Settings{
-		Banner:                  cfg.Banner,
+		Banner:            cfg.Banner,
 		IdleTimeout:       365 * 24 * 3600, // the engine enforces idle timeouts itself
 		ConnectionTimeout: max(1, int((cfg.DataTimeout+time.Second-1)/time.Second)),
 		// The engine checks data connections' addresses itself, and dials

@@ -106,7 +106,7 @@ type ruleset struct {
 	// anyVerb.rest.
 	byVerb  map[string]*argIndex
 	named   map[string]*nearIndex // only the rules naming the verb (for near misses)
-	anyVerb *argIndex            // the rules for any verb
+	anyVerb *argIndex             // the rules for any verb
 	connect *candList
 }
 
@@ -303,4 +303,3 @@ func (c *crule) take() *scenario.Step {
 	c.fires++
 	return &r.Steps[i]
 }
-

@@ -53,7 +53,7 @@ rules:
 func TestNearMissesManyRules(t *testing.T) {
 	sc := scenario.New("many")
 	for i := range 100_000 {
-		b := scenario.On([]string{"STOR", "RETR"}[i%2]).Arg("/never/" + strconv.Itoa(i)).Reply(550, "")
+		b := scenario.On([]string{"STOR", "RETR"}[i%2]).Arg("/never/"+strconv.Itoa(i)).Reply(550, "")
 		if i < 10 {
 			b.User("bob")
 		}
