@@ -337,4 +337,3 @@ func TestShutdownCutsUpload(t *testing.T) {
 		t.Fatalf("no warning about the cut upload in:\n%s", strings.Join(rec.lines, "\n"))
 	}
 }
-
