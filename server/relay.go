@@ -92,7 +92,12 @@ func faultDelay(cmd *command, r reply) scenario.DelaySpec {
 }
 
 // relayLocked relays (or rewrites) one reply of ftpserverlib to cmd.
+// Once the client connection is closing nothing more is sent or recorded:
+// what a transfer still running then became, finish says (see abandon).
 func (s *session) relayLocked(cmd *command, r reply) {
+	if s.isDone() {
+		return
+	}
 	if cmd == nil {
 		if !s.stalled {
 			s.emitLocked(nil, r) // unsolicited: relayed as it is
