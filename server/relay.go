@@ -19,6 +19,7 @@ type command struct {
 	entry     *journal.Entry
 	ref       journal.Ref
 	journaled bool
+	answered  bool           // its final reply is recorded (and dated)
 	step      *scenario.Step // the step of the rule that fired, if any
 	internal  bool           // the engine's own command to ftpserverlib: its replies are not relayed
 	finalUsed bool           // the step's final reply was used already (AUTH)
@@ -201,27 +202,32 @@ func trimEOL(b []byte) []byte {
 // recordLocked adds reply r to cmd's journal entry (journaling the entry
 // with it, the usual case, costs one journal lock per command).
 func (s *session) recordLocked(cmd *command, r reply) {
-	lines, final := r.journalLines(), !r.preliminary()
-	add := func(e *journal.Entry) {
-		if e.Replies == nil {
-			e.Replies = slices.Clip(lines) // a reply's lines are never changed once made
-		} else {
-			e.Replies = append(e.Replies, lines...)
-		}
-		e.Codes = append(e.Codes, r.code)
-		if final {
-			e.Done = time.Now()
-			if cmd.info != nil {
-				e.Transfer = cmd.info
-			}
-		}
-	}
+	final := !r.preliminary()
+	cmd.answered = cmd.answered || final
 	if !cmd.journaled {
-		add(cmd.entry)
+		addReply(cmd.entry, r, final, cmd.info)
 		s.journalLocked(cmd)
 		return
 	}
-	s.srv.journal.Update(cmd.ref, add)
+	s.srv.journal.Update(cmd.ref, func(e *journal.Entry) { addReply(e, r, final, cmd.info) })
+}
+
+// addReply records reply r (and, for a final one, when it was sent and
+// the transfer's record) in e.
+func addReply(e *journal.Entry, r reply, final bool, info *journal.Transfer) {
+	lines := r.journalLines()
+	if e.Replies == nil {
+		e.Replies = slices.Clip(lines) // a reply's lines are never changed once made
+	} else {
+		e.Replies = append(e.Replies, lines...)
+	}
+	e.Codes = append(e.Codes, r.code)
+	if final {
+		e.Done = time.Now()
+		if info != nil {
+			e.Transfer = info
+		}
+	}
 }
 
 // hasEntry reports whether cmd is journaled (the engine's own commands to
@@ -262,7 +268,7 @@ func (s *session) completeLocked(cmd *command) {
 		return
 	}
 	cmd.completed = true
-	if cmd.hasEntry() {
+	if cmd.hasEntry() && !cmd.answered {
 		now := time.Now()
 		s.updateLocked(cmd, func(e *journal.Entry) {
 			if e.Done.IsZero() {
