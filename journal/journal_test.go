@@ -167,19 +167,19 @@ func TestWaitSeesUpdatesAndNewEntries(t *testing.T) {
 	}
 }
 
-// TestConcurrentUse runs writers, readers and waiters together (for -race).
+// TestConcurrentUse runs writers, readers and a waiter together (for -race).
 func TestConcurrentUse(t *testing.T) {
 	j := New(Options{MaxEntries: 100})
-	var wg sync.WaitGroup
+	var writers, others sync.WaitGroup
 	for w := range 4 {
-		wg.Go(func() {
+		writers.Go(func() {
 			for i := range 500 {
 				ref := j.Add(&Entry{Session: w, Command: "RETR"})
 				j.Update(ref, func(e *Entry) { e.Codes = append(e.Codes, 150+i%2) })
 			}
 		})
 	}
-	wg.Go(func() {
+	others.Go(func() {
 		for range 50 {
 			for _, e := range j.Entries() {
 				if e.Command != "RETR" {
@@ -188,12 +188,14 @@ func TestConcurrentUse(t *testing.T) {
 			}
 		}
 	})
-	wg.Go(func() {
+	others.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if _, err := j.Wait(ctx, func(e *Entry) bool { return e.Session == 3 && len(e.Codes) == 1 }); err != nil {
+		if _, err := j.Wait(ctx, func(e *Entry) bool { return e.Session == 9 }); err != nil {
 			t.Error(err)
 		}
 	})
-	wg.Wait()
+	writers.Wait()
+	j.Add(&Entry{Session: 9, Command: "RETR"}) // what the waiter waits for
+	others.Wait()
 }

@@ -434,7 +434,7 @@ func (r *runner) rules() error {
 
 // 6. the journal under load: NOOP round trips on a server whose journal
 // holds 100,000 entries, with a Wait pending and the admin API reading the
-// whole journal every 100 ms, against the same server without
+// whole journal every 500 ms, against the same server without
 func (r *runner) journalLoad() error {
 	plain, err := bench.StartMockftpd(10)
 	if err != nil {

@@ -292,7 +292,7 @@ func TestTargetsAgree(t *testing.T) {
 
 // BenchmarkNOOPJournalLoaded is mockftpd's NOOP round trip with a journal
 // of 100,000 entries, a Wait pending on it and the admin API reading it
-// every 100 ms, next to the same without ("plain"); p99-µs is the 99th
+// every 500 ms, next to the same without ("plain"); p99-µs is the 99th
 // percentile of the round trips.
 func BenchmarkNOOPJournalLoaded(b *testing.B) {
 	for _, loaded := range []bool{false, true} {
