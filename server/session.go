@@ -85,10 +85,10 @@ type session struct {
 type hangUp int
 
 const (
-	open     hangUp = iota
-	closeFIN        // shut for writing; what the client still sends is read and dropped
-	closeRST        // reset
-	closeNow        // closed at once (the server stops)
+	notHungUp hangUp = iota
+	closeFIN         // shut for writing; what the client still sends is read and dropped
+	closeRST         // reset
+	closeNow         // closed at once (the server stops)
 )
 
 // step is what upstreamRead does next.
@@ -359,7 +359,7 @@ func (s *session) endLocked(reason string, how hangUp) {
 	if s.endReason == "" {
 		s.endReason = reason
 	}
-	if s.hungUp != open {
+	if s.hungUp != notHungUp {
 		return
 	}
 	s.hungUp = how
@@ -400,7 +400,7 @@ func (s *session) stop() {
 		s.endReason = journal.ReasonShutdown
 	}
 	s.ended = true
-	if s.hungUp == open || s.hungUp == closeFIN {
+	if s.hungUp == notHungUp || s.hungUp == closeFIN {
 		s.hungUp = closeNow
 	}
 	_ = s.raw.Close() // it also ends a write blocked on a client that does not read
@@ -457,7 +457,7 @@ func (s *session) finish() {
 		s.endReason = reason
 		tr := s.transfer
 		s.transfer = nil
-		if s.hungUp == open {
+		if s.hungUp == notHungUp {
 			s.endLocked(reason, closeFIN)
 		}
 		how := s.hungUp
