@@ -59,4 +59,3 @@ func ExampleWithTLS() {
 	// Output:
 	// EPSV true complete
 }
-
