@@ -394,6 +394,9 @@ func resetConn(c net.Conn) {
 // stop closes the client connection at once (the server stops); safe to
 // call twice.
 func (s *session) stop() {
+	// first, without the lock: a write blocked on a client that does not
+	// read holds it, and this ends the write
+	_ = s.raw.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.endReason == "" {
@@ -403,7 +406,6 @@ func (s *session) stop() {
 	if s.hungUp == notHungUp || s.hungUp == closeFIN {
 		s.hungUp = closeNow
 	}
-	_ = s.raw.Close() // it also ends a write blocked on a client that does not read
 	s.doneOnce.Do(func() { close(s.done) })
 }
 

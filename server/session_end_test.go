@@ -17,6 +17,7 @@ import (
 
 	"github.com/mockftpd/mockftpd/ftptest"
 	"github.com/mockftpd/mockftpd/journal"
+	"github.com/mockftpd/mockftpd/scenario"
 	"github.com/mockftpd/mockftpd/server"
 )
 
@@ -336,4 +337,48 @@ func TestShutdownCutsUpload(t *testing.T) {
 	if !rec.has("WARN upload cut short by the shutdown", "path=/partial.bin") {
 		t.Fatalf("no warning about the cut upload in:\n%s", strings.Join(rec.lines, "\n"))
 	}
+}
+
+// TestCloseWithAClientThatDoesNotRead: a session whose reply write is
+// blocked on a client that reads nothing does not hold up Close.
+func TestCloseWithAClientThatDoesNotRead(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x", 60000)
+	srv, err := server.Start(server.Config{Scenario: mustScenario(t, "version: 1\nrules:\n  - {when: {command: NOOP}, reply: {code: 200, text: \""+big+"\"}}\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.DialTimeout("tcp", srv.Addr(), clientTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(clientTimeout))
+	for range 200 { // megabytes of replies: the server's write blocks
+		if _, err := conn.Write([]byte("NOOP\r\n")); err != nil {
+			break
+		}
+	}
+	if _, err := srv.WaitCommand("NOOP", "", clientTimeout); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(clientTimeout):
+		t.Fatal("Close is stuck behind a blocked write")
+	}
+}
+
+func mustScenario(t *testing.T, text string) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.Parse("<scenario>", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
 }
