@@ -36,7 +36,7 @@ const (
 	ReasonShutdown     = "shutdown"       // the server shut down
 	ReasonServerClosed = "server closed"  // the FTP server ended it (e.g. after a failed login)
 	ReasonTLSFailed    = "tls failed"     // the TLS handshake failed
-	ReasonServerError  = "server error"   // the server could not go on
+	ReasonServerError  = "server error"   // the server could not go on (e.g. its TLS certificate is unusable)
 )
 
 // Entry is one line of the journal: a command a client sent, or an event

@@ -14,6 +14,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/mockftpd/mockftpd/journal"
 )
 
 // startTLS makes the control connection TLS: from the first byte for
@@ -26,6 +28,7 @@ func (s *session) startTLS(protP bool) bool {
 	cfg, err := s.srv.tls.get()
 	if err != nil {
 		s.logger().Warn("TLS unavailable", "err", err)
+		s.end(journal.ReasonServerError, closeNow) // the server's fault, not the client's
 		return false
 	}
 	prev := new(lineReader)
