@@ -484,7 +484,7 @@ func sent(verbs ...string) op {
 			want[v] = true
 		}
 		var got []string
-		for _, e := range cl.srv.Journal().Entries() {
+		for _, e := range cl.srv.Journal() {
 			if want[e.Command] {
 				got = append(got, e.Command)
 			}

@@ -17,8 +17,8 @@ import (
 
 	"github.com/mockftpd/mockftpd/ftptest"
 	tc "github.com/mockftpd/mockftpd/internal/testclient"
+	"github.com/mockftpd/mockftpd/journal"
 	"github.com/mockftpd/mockftpd/scenario"
-	"github.com/mockftpd/mockftpd/server"
 )
 
 // dataScenarioTests exercises every data-fault scenario under
@@ -192,7 +192,7 @@ func TestDataScenarios(t *testing.T) {
 }
 
 // firstTransfer is the journal entry of the first cmd.
-func firstTransfer(t *testing.T, srv *ftptest.Server, cmd string) server.Entry {
+func firstTransfer(t *testing.T, srv *ftptest.Server, cmd string) journal.Entry {
 	t.Helper()
 	e, err := srv.WaitCommand(cmd, "", 5*time.Second)
 	if err != nil {

@@ -515,7 +515,7 @@ func TestReadyMadeScenariosRealClients(t *testing.T) {
 func wantTransferModes(t *testing.T, srv *ftptest.Server, modes ...string) {
 	t.Helper()
 	var got []string
-	for _, e := range srv.Journal().Entries() {
+	for _, e := range srv.Journal() {
 		if e.Transfer != nil {
 			got = append(got, e.Transfer.Mode)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mockftpd/mockftpd/ftptest"
 	rc "github.com/mockftpd/mockftpd/internal/realclient"
+	"github.com/mockftpd/mockftpd/journal"
 	"github.com/mockftpd/mockftpd/server"
 )
 
@@ -78,7 +79,7 @@ func localFile(t *testing.T, s rc.Session, name string) string {
 // command, with its session, codes and transfer.
 func journalText(srv *ftptest.Server) string {
 	var b strings.Builder
-	for _, e := range srv.Journal().Entries() {
+	for _, e := range srv.Journal() {
 		fmt.Fprintf(&b, "\n\t#%d %s %s %v", e.Session, e.Command, e.Arg, e.Codes)
 		if e.Transfer != nil {
 			fmt.Fprintf(&b, " %s %s in=%d out=%d", e.Transfer.Mode, e.Transfer.End, e.Transfer.BytesIn, e.Transfer.BytesOut)
@@ -88,9 +89,9 @@ func journalText(srv *ftptest.Server) string {
 }
 
 // entriesOf lists the journal entries of the verbs, in order.
-func entriesOf(srv *ftptest.Server, verbs ...string) []server.Entry {
-	var out []server.Entry
-	for _, e := range srv.Journal().Entries() {
+func entriesOf(srv *ftptest.Server, verbs ...string) []journal.Entry {
+	var out []journal.Entry
+	for _, e := range srv.Journal() {
 		if slices.Contains(verbs, e.Command) {
 			out = append(out, e)
 		}

@@ -109,7 +109,7 @@ var scenarioTests = map[string]func(t *testing.T, srv *ftptest.Server){
 			t.Fatalf("RETR: %q, %v", got, err)
 		}
 		modes := map[string]bool{}
-		for _, e := range srv.Journal().Entries() {
+		for _, e := range srv.Journal() {
 			if e.Transfer != nil {
 				modes[e.Transfer.Mode] = true
 			}
@@ -135,7 +135,7 @@ var scenarioTests = map[string]func(t *testing.T, srv *ftptest.Server){
 		if strings.Join(names, ",") != "one.txt,sub,two.txt" {
 			t.Fatalf("LIST names %v", names)
 		}
-		for _, e := range srv.Journal().Entries() {
+		for _, e := range srv.Journal() {
 			if e.Command == "MLSD" {
 				t.Fatal("the client used MLSD although FEAT did not offer it")
 			}

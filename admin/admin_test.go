@@ -19,8 +19,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mockftpd/mockftpd/admin"
-	"github.com/mockftpd/mockftpd/ftptest"
 	"github.com/mockftpd/mockftpd/internal/testclient"
+	"github.com/mockftpd/mockftpd/scenario"
+	"github.com/mockftpd/mockftpd/server"
 )
 
 func TestMain(m *testing.M) {
@@ -32,7 +33,7 @@ const clientTimeout = testclient.Timeout
 // env is a mock FTP server with its admin API.
 type env struct {
 	t     *testing.T
-	ftp   *ftptest.Server
+	ftp   *server.Server
 	api   *admin.API
 	http  *httptest.Server
 	token string
@@ -41,10 +42,45 @@ type env struct {
 	served chan string
 }
 
-func newEnv(t *testing.T, opts admin.Options, ftpOpts ...ftptest.Option) *env {
+// ftpOption edits the FTP server's configuration.
+type ftpOption func(t *testing.T, cfg *server.Config)
+
+func scenarioFile(path string) ftpOption {
+	return func(t *testing.T, cfg *server.Config) {
+		sc, err := scenario.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Scenario = sc
+	}
+}
+
+func scenarioText(text string) ftpOption {
+	return func(t *testing.T, cfg *server.Config) {
+		sc, err := scenario.Parse("<scenario>", []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Scenario = sc
+	}
+}
+
+func hostRoot(dir string) ftpOption {
+	return func(t *testing.T, cfg *server.Config) { cfg.Root = dir }
+}
+
+func newEnv(t *testing.T, opts admin.Options, ftpOpts ...ftpOption) *env {
 	t.Helper()
-	srv := ftptest.New(t, ftpOpts...)
-	e := &env{t: t, ftp: srv, api: admin.New(srv.Server, opts), token: opts.Token, served: make(chan string, 100)}
+	cfg := server.Config{Listen: "127.0.0.1:0"}
+	for _, o := range ftpOpts {
+		o(t, &cfg)
+	}
+	srv, err := server.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	e := &env{t: t, ftp: srv, api: admin.New(srv, opts), token: opts.Token, served: make(chan string, 100)}
 	e.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.api.ServeHTTP(w, r)
 		select {
@@ -264,7 +300,7 @@ func TestScenarioRoundTrips(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			e := newEnv(t, admin.Options{}, ftptest.WithScenarioFile(f))
+			e := newEnv(t, admin.Options{}, scenarioFile(f))
 			y := e.expect(200, "GET", "/api/scenario", "").body
 			j := e.expect(200, "GET", "/api/scenario?format=json", "").body
 			if bytes.Contains(y, []byte("from:")) {
@@ -332,7 +368,7 @@ func TestScenarioPutGet(t *testing.T) {
 }
 
 func TestScenarioBadKeepsRunning(t *testing.T) {
-	e := newEnv(t, admin.Options{}, ftptest.WithScenarioText(storFails))
+	e := newEnv(t, admin.Options{}, scenarioText(storFails))
 	bad := "version: 1\nrules:\n  - whne: {command: STOR}\n    reply: 200 ok\n"
 	r := e.expect(400, "PUT", "/api/scenario", bad)
 	var body struct {
@@ -353,7 +389,7 @@ func TestScenarioBadKeepsRunning(t *testing.T) {
 	e.expect(400, "PUT", "/api/scenario", `{"version": 1, "rules": 5}`) // JSON, wrong type
 	e.expect(400, "PUT", "/api/scenario?reset=maybe", "version: 1\n")   // bad query
 	e.expect(400, "PUT", "/api/scenario", "version: 1\nfiles:\n  - {path: /p, from: /etc/passwd}\n")
-	if name := e.ftp.Runtime().Scenario().Name; name != "disk full" {
+	if name := e.ftp.Scenario().Name; name != "disk full" {
 		t.Fatalf("scenario in force: %q", name)
 	}
 	c := e.login()
@@ -374,7 +410,7 @@ func TestScenarioPutReset(t *testing.T) {
 }
 
 func TestRules(t *testing.T) {
-	e := newEnv(t, admin.Options{}, ftptest.WithScenarioText(storFails))
+	e := newEnv(t, admin.Options{}, scenarioText(storFails))
 	m := e.expect(201, "POST", "/api/rules", "name: no listing\nwhen: {command: [LIST, MLSD]}\nreply: 550 Nope\n").json(t)
 	if m["added"] != "no listing" || m["rules"] != 2.0 {
 		t.Fatalf("post: %v", m)
@@ -409,7 +445,7 @@ func TestRules(t *testing.T) {
 	}
 	e.expect(400, "POST", "/api/rules", "- when: {command: STOR}\n")
 	e.expect(400, "POST", "/api/rules", "")
-	if n := len(e.ftp.Runtime().Scenario().Rules); n != 3 {
+	if n := len(e.ftp.Scenario().Rules); n != 3 {
 		t.Fatalf("%d rules after bad posts", n)
 	}
 	// A state no rule sets may come from PUT /api/state; one that looks
@@ -421,7 +457,7 @@ func TestRules(t *testing.T) {
 		t.Fatalf("errors: %q", body.Errors)
 	}
 	e.expect(201, "POST", "/api/rules", "when: {command: STOR, state: maintenance}\nreply: 421 down\n")
-	if n := len(e.ftp.Runtime().Scenario().Rules); n != 5 {
+	if n := len(e.ftp.Scenario().Rules); n != 5 {
 		t.Fatalf("%d rules", n)
 	}
 
@@ -463,7 +499,7 @@ rules:
     next_state: down
     reply: 200 ok
 `
-	e := newEnv(t, admin.Options{}, ftptest.WithScenarioText(sc))
+	e := newEnv(t, admin.Options{}, scenarioText(sc))
 	if m := e.expect(200, "GET", "/api/state", "").json(t); m["state"] != "" {
 		t.Fatalf("state: %v", m)
 	}
@@ -488,7 +524,7 @@ rules:
 
 func TestReset(t *testing.T) {
 	sc := "version: 1\nfiles:\n  - {path: /pub/readme.txt, content: hello}\nrules:\n  - {when: {command: NOOP, nth: 1}, reply: 500 first}\n"
-	e := newEnv(t, admin.Options{}, ftptest.WithScenarioText(sc))
+	e := newEnv(t, admin.Options{}, scenarioText(sc))
 	c := e.login()
 	if err := c.Stor("up.txt", strings.NewReader("data")); err != nil {
 		t.Fatal(err)
@@ -506,7 +542,7 @@ func TestReset(t *testing.T) {
 	if n := len(e.ftp.Journal().Entries()); n != 0 {
 		t.Fatalf("%d journal entries after reset", n)
 	}
-	if s := e.ftp.Runtime().State(); s != "" {
+	if s := e.ftp.State(); s != "" {
 		t.Fatalf("state after reset: %q", s)
 	}
 	e.expect(404, "GET", "/api/files/up.txt", "")
@@ -516,7 +552,7 @@ func TestReset(t *testing.T) {
 }
 
 func TestJournal(t *testing.T) {
-	e := newEnv(t, admin.Options{}, ftptest.WithScenarioText(storFails))
+	e := newEnv(t, admin.Options{}, scenarioText(storFails))
 	c1 := e.login()
 	if err := c1.Stor("a.txt", strings.NewReader("x")); code(err) != 452 {
 		t.Fatal(err)
@@ -602,7 +638,7 @@ func TestJournal(t *testing.T) {
 
 func TestVerify(t *testing.T) {
 	sc := storFails + "expect:\n  - {name: one upload, command: STOR, times: 1}\n"
-	e := newEnv(t, admin.Options{}, ftptest.WithScenarioText(sc))
+	e := newEnv(t, admin.Options{}, scenarioText(sc))
 	r := e.expect(409, "GET", "/api/verify", "")
 	m := r.json(t)
 	if m["ok"] != false || !strings.Contains(m["error"].(string), "1 of 1") || !strings.Contains(m["text"].(string), "FAIL") {
@@ -692,7 +728,7 @@ func TestFilesStayInRoot(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(parent, "secret.txt"), []byte("secret"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, admin.Options{}, ftptest.WithRoot(root))
+	e := newEnv(t, admin.Options{}, hostRoot(root))
 	for _, p := range []string{"/api/files/../secret.txt", "/api/files/..%2Fsecret.txt", "/api/files/%2E%2E/secret.txt"} {
 		r := e.do("GET", p, nil)
 		if r.code == 200 || bytes.Contains(r.body, []byte("secret")) && !bytes.Contains(r.body, []byte("error")) {

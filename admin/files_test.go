@@ -11,17 +11,16 @@ import (
 	"time"
 
 	"github.com/mockftpd/mockftpd/admin"
-	"github.com/mockftpd/mockftpd/ftptest"
 )
 
 // backends are the two filesystems a server serves: memory and a host
 // directory (whose path is returned, "" for memory).
-func backends(t *testing.T) map[string]func() (string, []ftptest.Option) {
-	return map[string]func() (string, []ftptest.Option){
-		"memory": func() (string, []ftptest.Option) { return "", nil },
-		"root": func() (string, []ftptest.Option) {
+func backends(t *testing.T) map[string]func() (string, []ftpOption) {
+	return map[string]func() (string, []ftpOption){
+		"memory": func() (string, []ftpOption) { return "", nil },
+		"root": func() (string, []ftpOption) {
 			dir := t.TempDir()
-			return dir, []ftptest.Option{ftptest.WithRoot(dir)}
+			return dir, []ftpOption{hostRoot(dir)}
 		},
 	}
 }

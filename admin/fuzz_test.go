@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/mockftpd/mockftpd/admin"
-	"github.com/mockftpd/mockftpd/ftptest"
 	"github.com/mockftpd/mockftpd/server"
 )
 
@@ -17,8 +16,12 @@ import (
 // panics, and what it answers is JSON but for the bodies of a file, a
 // scenario in YAML and the OpenAPI document.
 func FuzzRequest(f *testing.F) {
-	srv := ftptest.New(f, ftptest.WithConfig(func(cfg *server.Config) { cfg.JournalLimit = 1000 }))
-	api := admin.New(srv.Server, admin.Options{Token: "tok", MaxBodyBytes: 4 << 10, MaxFileBytes: 4 << 10, AllowedHosts: []string{"mockftpd"}})
+	srv, err := server.Start(server.Config{Listen: "127.0.0.1:0", JournalLimit: 1000})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = srv.Close() })
+	api := admin.New(srv, admin.Options{Token: "tok", MaxBodyBytes: 4 << 10, MaxFileBytes: 4 << 10, AllowedHosts: []string{"mockftpd"}})
 	const yamlRule = "when: {command: STOR}\nreply: 452 full\n"
 	for _, seed := range []struct {
 		method, target, host, ctype, origin, body string

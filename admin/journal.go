@@ -1,24 +1,27 @@
 package admin
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/mockftpd/mockftpd/scenario"
-	"github.com/mockftpd/mockftpd/server"
+	"github.com/mockftpd/mockftpd/journal"
 )
 
 // journalFilter selects journal entries from query parameters.
 type journalFilter struct {
 	session   int       // 0: any
 	command   []string  // upper-case verbs; empty: any
+	since     bool      // since= was given: limit pages forward from it
 	sinceSeq  int       // entries with a greater Seq
 	sinceTime time.Time // entries at or after this time
 	unmatched bool      // only entries no rule fired for
-	limit     int       // the newest limit entries; 0: all
+	limit     int       // 0: all; with since, the first limit entries after it; else the newest limit
 }
 
 func parseJournalFilter(r *http.Request) (journalFilter, error) {
@@ -39,6 +42,7 @@ func parseJournalFilter(r *http.Request) (journalFilter, error) {
 		}
 	}
 	if v := q.Get("since"); v != "" {
+		f.since = true
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 			f.sinceSeq = n
 		} else if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
@@ -64,7 +68,7 @@ func parseJournalFilter(r *http.Request) (journalFilter, error) {
 	return f, nil
 }
 
-func (f *journalFilter) keep(e *server.Entry) bool {
+func (f *journalFilter) keep(e *journal.Entry) bool {
 	if f.session > 0 && e.Session != f.session {
 		return false
 	}
@@ -80,9 +84,6 @@ func (f *journalFilter) keep(e *server.Entry) bool {
 			return false
 		}
 	}
-	if e.Seq <= f.sinceSeq {
-		return false
-	}
 	if !f.sinceTime.IsZero() && e.Time.Before(f.sinceTime) {
 		return false
 	}
@@ -92,33 +93,108 @@ func (f *journalFilter) keep(e *server.Entry) bool {
 	return true
 }
 
-type journalBody struct {
-	Entries []server.Entry `json:"entries"`
-	// LastSeq is the seq of the newest entry in the journal (0 when it is
-	// empty): pass it as since= to get only what comes next.
-	LastSeq int `json:"last_seq"`
-}
-
+// journal streams the entries that pass the filter as
+// {"entries": [...], "last_seq": N, "next": SEQ, "dropped": N}: one entry
+// at a time, from a snapshot read without holding the journal's lock, so
+// that neither the answer's size nor a slow reader weighs on the server.
+// With since= and limit=, "next" is the since= of the following page, when
+// there is one.
 func (a *API) journal(w http.ResponseWriter, r *http.Request) {
 	f, err := parseJournalFilter(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	all := a.srv.Journal().Entries()
-	body := journalBody{Entries: []server.Entry{}}
-	if n := len(all); n > 0 {
-		body.LastSeq = all[n-1].Seq
-	}
-	for i := range all {
-		if f.keep(&all[i]) {
-			body.Entries = append(body.Entries, all[i])
+	j := a.srv.Journal()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	out := newEntryWriter(w)
+	next := 0
+	var last int
+	if f.limit > 0 && !f.since {
+		// the newest limit entries: keep the last ones seen
+		ring := make([]*journal.Entry, 0, f.limit)
+		start := 0
+		last = j.Scan(0, func(e *journal.Entry) bool {
+			if f.keep(e) {
+				if len(ring) < f.limit {
+					ring = append(ring, e)
+				} else {
+					ring[start] = e
+					start = (start + 1) % f.limit
+				}
+			}
+			return true
+		})
+		for i := range ring {
+			out.entry(ring[(start+i)%len(ring)])
 		}
+	} else {
+		n := 0
+		last = j.Scan(f.sinceSeq, func(e *journal.Entry) bool {
+			if !f.keep(e) {
+				return true
+			}
+			if f.limit > 0 && n == f.limit {
+				next = out.lastSeq // there is more: the next page starts after this one
+				return false
+			}
+			n++
+			out.entry(e)
+			return true
+		})
 	}
-	if f.limit > 0 && len(body.Entries) > f.limit {
-		body.Entries = body.Entries[len(body.Entries)-f.limit:]
+	out.finish(last, next, j.Stats().Dropped)
+}
+
+// entryWriter writes the journal answer's JSON as it goes.
+type entryWriter struct {
+	w       *bufio.Writer
+	flush   http.Flusher
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	n       int
+	lastSeq int
+}
+
+func newEntryWriter(w http.ResponseWriter) *entryWriter {
+	ew := &entryWriter{w: bufio.NewWriterSize(w, 32<<10)}
+	ew.flush, _ = w.(http.Flusher)
+	ew.enc = json.NewEncoder(&ew.buf)
+	ew.enc.SetEscapeHTML(false) // "<connect>", not "\u003cconnect\u003e"
+	ew.enc.SetIndent("    ", "  ")
+	_, _ = ew.w.WriteString("{\n  \"entries\": [")
+	return ew
+}
+
+func (ew *entryWriter) entry(e *journal.Entry) {
+	ew.buf.Reset()
+	if err := ew.enc.Encode(e); err != nil {
+		return
 	}
-	writeJSON(w, http.StatusOK, body)
+	if ew.n > 0 {
+		_ = ew.w.WriteByte(',')
+	}
+	_, _ = ew.w.WriteString("\n    ")
+	_, _ = ew.w.Write(bytes.TrimRight(ew.buf.Bytes(), "\n"))
+	ew.n++
+	ew.lastSeq = e.Seq
+	if ew.w.Buffered() > 16<<10 && ew.flush != nil {
+		_ = ew.w.Flush()
+		ew.flush.Flush()
+	}
+}
+
+func (ew *entryWriter) finish(last, next int, dropped int64) {
+	if ew.n > 0 {
+		_, _ = ew.w.WriteString("\n  ")
+	}
+	fmt.Fprintf(ew.w, "],\n  \"last_seq\": %d,\n", last)
+	if next > 0 {
+		fmt.Fprintf(ew.w, "  \"next\": %d,\n", next)
+	}
+	fmt.Fprintf(ew.w, "  \"dropped\": %d\n}\n", dropped)
+	_ = ew.w.Flush()
 }
 
 // The verify report's JSON shape.
@@ -133,32 +209,18 @@ type (
 		Text string `json:"text"`
 	}
 	expectationResult struct {
-		Name     string        `json:"name,omitempty"`
-		Met      bool          `json:"met"`
-		Count    int           `json:"count"`
-		Message  string        `json:"message"`
-		Evidence []recordEntry `json:"evidence,omitempty"`
+		Name     string          `json:"name,omitempty"`
+		Met      bool            `json:"met"`
+		Count    int             `json:"count"`
+		Message  string          `json:"message"`
+		Evidence []journal.Entry `json:"evidence,omitempty"`
 	}
 	nearMiss struct {
-		Command recordEntry `json:"command"`
-		Rule    string      `json:"rule"`
-		Why     string      `json:"why"`
-	}
-	recordEntry struct {
-		Session int       `json:"session"`
-		Seq     int       `json:"seq"`
-		Time    time.Time `json:"time"`
-		User    string    `json:"user,omitempty"`
-		Command string    `json:"command"`
-		Arg     string    `json:"arg,omitempty"`
-		Codes   []int     `json:"codes,omitempty"`
-		Rule    string    `json:"rule,omitempty"`
+		Command journal.Entry `json:"command"`
+		Rule    string        `json:"rule"`
+		Why     string        `json:"why"`
 	}
 )
-
-func toRecordEntry(r scenario.Record) recordEntry {
-	return recordEntry{Session: r.Session, Seq: r.Seq, Time: r.Time, User: r.User, Command: r.Verb, Arg: r.Arg, Codes: r.Codes, Rule: r.Rule}
-}
 
 // verify answers the expectations report: 200 when every expectation is
 // met, 409 Conflict when one is not.
@@ -167,17 +229,13 @@ func (a *API) verify(w http.ResponseWriter, r *http.Request) {
 	body := verifyBody{OK: rep.OK, Expectations: []expectationResult{}, Unmatched: []nearMiss{}, Text: rep.String()}
 	unmet := 0
 	for _, e := range rep.Expectations {
-		res := expectationResult{Name: e.Expectation.Name, Met: e.Met, Count: e.Count, Message: e.Message}
-		for _, ev := range e.Evidence {
-			res.Evidence = append(res.Evidence, toRecordEntry(ev))
-		}
+		body.Expectations = append(body.Expectations, expectationResult{Name: e.Expectation.Name, Met: e.Met, Count: e.Count, Message: e.Message, Evidence: e.Evidence})
 		if !e.Met {
 			unmet++
 		}
-		body.Expectations = append(body.Expectations, res)
 	}
 	for _, n := range rep.Unmatched {
-		body.Unmatched = append(body.Unmatched, nearMiss{Command: toRecordEntry(n.Record), Rule: n.Rule, Why: n.Why})
+		body.Unmatched = append(body.Unmatched, nearMiss{Command: n.Entry, Rule: n.Rule, Why: n.Why})
 	}
 	code := http.StatusOK
 	if !rep.OK {

@@ -45,7 +45,7 @@ func wantsJSON(r *http.Request) bool {
 }
 
 func (a *API) getScenario(w http.ResponseWriter, r *http.Request) {
-	sc := a.srv.Runtime().Scenario()
+	sc := a.srv.Scenario()
 	var (
 		text  []byte
 		err   error
@@ -184,17 +184,16 @@ func (a *API) addRule(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rt := a.srv.Runtime()
-	rule, err := parseRule(data, rt.Scenario()) // its states and custom commands
+	rule, err := parseRule(data, a.srv.Scenario()) // its states and custom commands
 	if err != nil {
 		scenarioErrors(w, "bad rule; the rules in force are unchanged", err)
 		return
 	}
-	if err := rt.PrependRule(rule); err != nil {
+	if err := a.srv.AddRule(rule); err != nil {
 		scenarioErrors(w, "bad rule; the rules in force are unchanged", err)
 		return
 	}
-	sc := rt.Scenario()
+	sc := a.srv.Scenario()
 	label := rule.Name
 	if label == "" {
 		label = sc.Rules[0].Label()
@@ -204,9 +203,9 @@ func (a *API) addRule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) clearRules(w http.ResponseWriter, r *http.Request) {
-	a.srv.Runtime().ClearRules()
+	a.srv.ClearRules()
 	a.opts.Logger.Info("admin: rules cleared")
-	writeJSON(w, http.StatusOK, rulesBody{Rules: len(a.srv.Runtime().Scenario().Rules)})
+	writeJSON(w, http.StatusOK, rulesBody{Rules: len(a.srv.Scenario().Rules)})
 }
 
 type stateBody struct {
@@ -214,7 +213,7 @@ type stateBody struct {
 }
 
 func (a *API) getState(w http.ResponseWriter, r *http.Request) {
-	s := a.srv.Runtime().State()
+	s := a.srv.State()
 	writeJSON(w, http.StatusOK, stateBody{State: &s})
 }
 
@@ -234,7 +233,7 @@ func (a *API) putState(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
-	a.srv.Runtime().SetState(*body.State)
+	a.srv.SetState(*body.State)
 	a.opts.Logger.Info("admin: state set", "state", *body.State)
 	writeJSON(w, http.StatusOK, body)
 }

@@ -21,7 +21,7 @@ func (e *env) port() string {
 	return u.Port()
 }
 
-func (e *env) rules() int { return len(e.ftp.Runtime().Scenario().Rules) }
+func (e *env) rules() int { return len(e.ftp.Scenario().Rules) }
 
 // TestCrossSiteWritesRefused: a web page on another site, or one that
 // rebinds its own name to 127.0.0.1, cannot change the server, with the
@@ -252,7 +252,7 @@ func TestRedirectsAndErrorsAreJSON(t *testing.T) {
 			t.Errorf("%s %s: %s", tc.method, tc.path, b)
 		}
 	}
-	if s := e.ftp.Runtime().State(); s != "" {
+	if s := e.ftp.State(); s != "" {
 		t.Fatalf("a redirected PUT set the state to %q", s)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mockftpd/mockftpd/journal"
 	"github.com/mockftpd/mockftpd/scenario"
 )
 
@@ -15,28 +16,24 @@ func ExampleNew() {
 		Rule(scenario.OnConnect().Reply(120, "Wait").Reply(220, "Ready")).
 		Rule(scenario.On("PASS").User("bob").Reply(530, "").Then(scenario.ThenClose)).
 		Rule(scenario.On("RETR").Responses(scenario.ReplyStep(450, ""), scenario.PassStep()).Exhausted(scenario.ExhaustedRepeat))
-	if err := sc.Validate(); err != nil {
+	norm, err := sc.Normalize() // a validated copy with defaults: sc is left as it is
+	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	rt := scenario.NewRuntime(sc)
-	s := rt.NewSession()
-	for _, verb := range []string{"STOR", "STOR", "RETR", "RETR"} {
-		d, ok := s.Match(scenario.Request{Verb: verb, Arg: "/f"})
-		switch {
-		case !ok:
-			fmt.Println(verb, "→ handled by the server")
-		case d.Step.Pass:
-			fmt.Println(verb, "→ passed on")
-		default:
-			fmt.Println(verb, "→", d.Step.Replies[0].Code, d.Step.Replies[0].Text)
+	for _, r := range norm.Rules {
+		st := r.Steps[0]
+		what := "pass"
+		if len(st.Replies) > 0 {
+			what = fmt.Sprint(st.Replies[0].Code, " ", st.Replies[0].Text)
 		}
+		fmt.Println(r.Label(), r.When.Commands, "→", what)
 	}
 	// Output:
-	// STOR → handled by the server
-	// STOR → 452 Insufficient storage space
-	// RETR → 450 Requested file action not taken. File unavailable.
-	// RETR → passed on
+	// rule #1 [STOR] → 452 Insufficient storage space
+	// rule #2 [] → 120 Wait
+	// rule #3 [PASS] → 530 Not logged in.
+	// rule #4 [RETR] → 450 Requested file action not taken. File unavailable.
 }
 
 func ExampleParse() {
@@ -74,21 +71,15 @@ rules:
 
 func ExampleVerify() {
 	sc := scenario.New("upload once").ExpectCommand("STOR", "/out/report.csv", 1)
-	rep := scenario.Verify(sc, nil, []scenario.Record{
-		{Session: 1, Seq: 1, Verb: "STOR", Arg: "/out/report.csv", Codes: []int{150, 226}},
-		{Session: 3, Seq: 2, Verb: "STOR", Arg: "/out/report.csv", Codes: []int{150, 226}},
+	rep := scenario.Verify(sc, []journal.Entry{
+		{Session: 1, Seq: 1, Command: "STOR", Arg: "/out/report.csv", Codes: []int{150, 226}},
+		{Session: 3, Seq: 2, Command: "STOR", Arg: "/out/report.csv", Codes: []int{150, 226}},
 	})
 	fmt.Println(rep.OK)
 	fmt.Print(rep)
 	// Output:
 	// false
 	// FAIL expected STOR /out/report.csv exactly 1 time, saw 2 (sessions 1, 3)
-}
-
-func ExampleRuntime_Delay() {
-	rt := scenario.NewRuntime(scenario.New("fixed"))
-	fmt.Println(rt.Delay(scenario.DelaySpec{Min: 250 * time.Millisecond}))
-	// Output: 250ms
 }
 
 func ExampleScenario_Format() {

@@ -10,7 +10,7 @@ import (
 
 // FuzzParse checks that Parse never panics, that every error is located,
 // and that whatever parses formats back (YAML with Format, JSON with
-// json.Marshal) to an equal scenario, normalises to itself and can be run.
+// json.Marshal) to an equal scenario, normalises to itself (internal/rules fuzzes running scenarios).
 // Seeds: testdata/fuzz/FuzzParse (the example files and ready-made
 // scenarios), the bad inputs of the parser tests and the rows of the step
 // combination table.
@@ -55,13 +55,6 @@ func FuzzParse(f *testing.F) {
 		}
 		if n, err := sc.Normalize(); err != nil || !reflect.DeepEqual(n, sc) {
 			t.Fatalf("a parsed scenario does not normalise to itself: %v", err)
-		}
-		rt := NewRuntime(sc)
-		s := rt.NewSession()
-		s.Match(Request{Event: EventConnect})
-		for _, v := range []string{"USER", "PASS", "STOR", "RETR", "LIST", "QUIT", "XYZ"} {
-			s.Match(Request{Verb: v, Arg: "/a/b.txt", User: "bob"})
-			rt.NearMiss(Request{Verb: v, Arg: "/x"}, "alice")
 		}
 	})
 }

@@ -30,6 +30,9 @@ import (
 // Which fields of a step combine, and how: see the table at validator.step
 // (combine.go).
 func (sc *Scenario) Normalize() (*Scenario, error) {
+	if sc == nil {
+		sc = &Scenario{Version: FormatVersion}
+	}
 	file := sc.Source
 	if file == "" {
 		file = sc.Name

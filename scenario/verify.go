@@ -2,24 +2,13 @@ package scenario
 
 import (
 	"fmt"
-	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
-)
 
-// Record is one command of the server's journal, as Verify reads it.
-type Record struct {
-	Session int       // the session's number (1-based)
-	Seq     int       // the command's position in the journal (any increasing numbering)
-	Time    time.Time // when it arrived
-	Verb    string    // the command's verb, upper-case ("" for a connection)
-	Arg     string    // the command's argument as sent
-	User    string    // the session's user name when the command arrived
-	Codes   []int     // reply codes sent for it, in order
-	Rule    string    // label of the rule that fired for it, "" if none
-}
+	"github.com/mockftpd/mockftpd/journal"
+)
 
 // Report is the outcome of Verify.
 type Report struct {
@@ -30,6 +19,7 @@ type Report struct {
 	// Unmatched lists commands for which no rule fired although some rule
 	// was close (same verb, other argument, user or state), with the
 	// nearest rule and why it did not fire: usually a typo in a scenario.
+	// A running server fills it in from its rules (Verify does not).
 	Unmatched []NearMiss
 }
 
@@ -44,58 +34,88 @@ type ExpectationResult struct {
 	Message string
 	// Evidence holds the matching entries (for no_command_after, the
 	// offending commands).
-	Evidence []Record
+	Evidence []journal.Entry
 }
 
 // NearMiss is a command no rule fired for, and the rule that came closest.
 type NearMiss struct {
-	Record Record // the command
-	Rule   string // the nearest rule's label
-	Why    string // why that rule did not fire, e.g. "arg /a.txt does not match glob /out/*"
+	Entry journal.Entry // the command
+	Rule  string        // the nearest rule's label
+	Why   string        // why that rule did not fire, e.g. "arg /a.txt does not match glob /out/*"
 }
 
-// Verify checks the journal records against the expectations of sc (the
-// runtime's scenario when sc is nil) and lists near misses using rt's rules
-// (sc's when rt is nil).
-func Verify(sc *Scenario, rt *Runtime, records []Record) Report {
-	var set *ruleset
-	if rt != nil {
-		// near misses read the rules' counters: hold the runtime's lock
-		rt.mu.Lock()
-		defer rt.mu.Unlock()
-		set = rt.cur.Load()
-		if sc == nil {
-			sc = set.sc
-		}
-	}
+// Verify checks journal entries against the expectations of sc. Events
+// (connections, session ends) are not commands and are skipped. Its cost
+// is linear in the entries and the expectations: the entries are indexed
+// once by verb and by argument.
+func Verify(sc *Scenario, entries []journal.Entry) Report {
 	if sc == nil {
 		sc = &Scenario{}
 	}
-	if set == nil {
-		set = compile(sc, nil)
-	}
-	recs := append([]Record(nil), records...)
-	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Seq < recs[j].Seq })
+	x := indexEntries(entries)
 	rep := Report{OK: true}
+	after := map[int]ExpectationResult{} // no_command_after results by code
 	for _, e := range sc.Expect {
 		var res ExpectationResult
 		if e.NoCommandAfter != 0 {
-			res = verifyNoCommandAfter(e, recs)
+			r, ok := after[e.NoCommandAfter]
+			if !ok {
+				r = verifyNoCommandAfter(e.NoCommandAfter, x.cmds)
+				after[e.NoCommandAfter] = r
+			}
+			res = named(e, r)
 		} else {
-			res = verifyCount(e, recs)
+			res = verifyCount(e, x)
 		}
 		rep.OK = rep.OK && res.Met
 		rep.Expectations = append(rep.Expectations, res)
 	}
-	for _, r := range recs {
-		if r.Rule != "" || r.Verb == "" {
+	return rep
+}
+
+// entryIndex is the commands of a journal, in seq order, by verb and by
+// argument.
+type entryIndex struct {
+	cmds      []*journal.Entry
+	byVerb    map[string][]*journal.Entry
+	byVerbArg map[[2]string][]*journal.Entry
+	byArg     map[string][]*journal.Entry
+}
+
+func indexEntries(entries []journal.Entry) *entryIndex {
+	x := &entryIndex{byVerb: map[string][]*journal.Entry{}, byVerbArg: map[[2]string][]*journal.Entry{}, byArg: map[string][]*journal.Entry{}}
+	for i := range entries {
+		e := &entries[i]
+		if e.Event() || e.Command == "" {
 			continue
 		}
-		if rule, why, ok := nearMiss(set, Request{Verb: r.Verb, Arg: r.Arg, User: r.User}, r.Session, nil); ok {
-			rep.Unmatched = append(rep.Unmatched, NearMiss{Record: r, Rule: rule.Label(), Why: why})
-		}
+		x.cmds = append(x.cmds, e)
 	}
-	return rep
+	if !slices.IsSortedFunc(x.cmds, func(a, b *journal.Entry) int { return a.Seq - b.Seq }) {
+		slices.SortStableFunc(x.cmds, func(a, b *journal.Entry) int { return a.Seq - b.Seq })
+	}
+	for _, e := range x.cmds {
+		v := upper(e.Command)
+		x.byVerb[v] = append(x.byVerb[v], e)
+		x.byVerbArg[[2]string{v, e.Arg}] = append(x.byVerbArg[[2]string{v, e.Arg}], e)
+		x.byArg[e.Arg] = append(x.byArg[e.Arg], e)
+	}
+	return x
+}
+
+// candidates are the entries an expectation can match, in seq order: by
+// its verb and exact argument when it has them.
+func (x *entryIndex) candidates(verb string, arg *Pattern) []*journal.Entry {
+	exact, isExact := arg.Exact()
+	switch anyVerb := verb == "" || verb == "*"; {
+	case anyVerb && isExact:
+		return x.byArg[exact]
+	case anyVerb:
+		return x.cmds
+	case isExact:
+		return x.byVerbArg[[2]string{verb, exact}]
+	}
+	return x.byVerb[verb]
 }
 
 // String writes the report for a person: one line per expectation, then
@@ -110,7 +130,7 @@ func (r Report) String() string {
 		fmt.Fprintf(&b, "%s %s\n", mark, e.Message)
 	}
 	for _, n := range r.Unmatched {
-		fmt.Fprintf(&b, "note: %s (session %d) matched no rule; nearest is %s: %s\n", commandText(n.Record.Verb, n.Record.Arg), n.Record.Session, n.Rule, n.Why)
+		fmt.Fprintf(&b, "note: %s (session %d) matched no rule; nearest is %s: %s\n", commandText(n.Entry.Command, n.Entry.Arg), n.Entry.Session, n.Rule, n.Why)
 	}
 	return b.String()
 }
@@ -140,13 +160,13 @@ func selection(e Expectation) string {
 
 func times(n int) string { return plural(n, "time", "times") }
 
-func sessionsOf(recs []Record) string {
+func sessionsOf(entries []journal.Entry) string {
 	var ns []int
 	seen := map[int]bool{}
-	for _, r := range recs {
-		if !seen[r.Session] {
-			seen[r.Session] = true
-			ns = append(ns, r.Session)
+	for _, e := range entries {
+		if !seen[e.Session] {
+			seen[e.Session] = true
+			ns = append(ns, e.Session)
 		}
 	}
 	sort.Ints(ns)
@@ -161,25 +181,18 @@ func sessionsOf(recs []Record) string {
 	return " (" + word + strings.Join(parts, ", ") + ")"
 }
 
-func verifyCount(e Expectation, recs []Record) ExpectationResult {
+func verifyCount(e Expectation, x *entryIndex) ExpectationResult {
 	res := ExpectationResult{Expectation: e}
 	arg, _ := compileArg(e.Arg)
-	var user *regexp.Regexp
+	var user *Pattern
 	if e.User != "" {
-		user, _ = compileGlob(e.User)
+		user, _ = CompileGlob(e.User)
 	}
-	cmd := strings.ToUpper(e.Command)
-	for _, r := range recs {
-		if r.Verb == "" {
+	for _, en := range x.candidates(strings.ToUpper(e.Command), arg) {
+		if !arg.Match(en.Arg) || (user != nil && !user.Match(en.User)) {
 			continue
 		}
-		if cmd != "" && cmd != "*" && upper(r.Verb) != cmd {
-			continue
-		}
-		if !arg.match(r.Arg) || (user != nil && !user.MatchString(r.User)) {
-			continue
-		}
-		res.Evidence = append(res.Evidence, r)
+		res.Evidence = append(res.Evidence, *en)
 	}
 	n := len(res.Evidence)
 	res.Count = n
@@ -205,54 +218,64 @@ func verifyCount(e Expectation, recs []Record) ExpectationResult {
 	if n > 0 {
 		saw = "saw " + strconv.Itoa(n) + sessionsOf(res.Evidence)
 	}
-	name := ""
-	if e.Name != "" {
-		name = e.Name + ": "
-	}
-	res.Message = fmt.Sprintf("%sexpected %s %s, %s", name, selection(e), want, saw)
+	res.Message = fmt.Sprintf("%sexpected %s %s, %s", namePrefix(e), selection(e), want, saw)
 	return res
 }
 
-func verifyNoCommandAfter(e Expectation, recs []Record) ExpectationResult {
-	res := ExpectationResult{Expectation: e}
-	code := e.NoCommandAfter
-	type cause struct {
-		rec Record
-		ok  bool
+func namePrefix(e Expectation) string {
+	if e.Name == "" {
+		return ""
 	}
-	last := map[int]cause{} // session -> command that got the code
-	var causes []Record
-	for _, r := range recs {
+	return e.Name + ": "
+}
+
+// named fills a shared no_command_after result in for expectation e.
+func named(e Expectation, r ExpectationResult) ExpectationResult {
+	r.Expectation = e
+	r.Message = namePrefix(e) + r.Message
+	return r
+}
+
+// verifyNoCommandAfter checks that in no session a command but QUIT came
+// after a reply with code (the result has no Expectation nor name yet).
+func verifyNoCommandAfter(code int, cmds []*journal.Entry) ExpectationResult {
+	var res ExpectationResult
+	last := map[int]*journal.Entry{} // session -> command that got the code
+	var causes []*journal.Entry
+	for _, en := range cmds {
 		// QUIT is how a well-behaved client leaves after a failure: allowed.
-		if c, ok := last[r.Session]; ok && c.ok && r.Verb != "" && r.Verb != "QUIT" {
-			res.Evidence = append(res.Evidence, r)
-			causes = append(causes, c.rec)
-			delete(last, r.Session) // one offence per reply
+		if c, ok := last[en.Session]; ok && en.Command != "QUIT" {
+			res.Evidence = append(res.Evidence, *en)
+			causes = append(causes, c)
+			delete(last, en.Session) // one offence per reply
 		}
-		for _, got := range r.Codes {
-			if got == code {
-				last[r.Session] = cause{r, true}
-			}
+		if slices.Contains(en.Codes, code) {
+			last[en.Session] = en
 		}
 	}
 	res.Count = len(res.Evidence)
 	res.Met = res.Count == 0
-	name := ""
-	if e.Name != "" {
-		name = e.Name + ": "
-	}
 	if res.Met {
-		res.Message = fmt.Sprintf("%sexpected no command after a %d reply, saw none", name, code)
+		res.Message = fmt.Sprintf("expected no command after a %d reply, saw none", code)
 		return res
 	}
 	var parts []string
-	for i, r := range res.Evidence {
+	for i, en := range res.Evidence {
 		if i == 3 {
 			parts = append(parts, fmt.Sprintf("and %d more", len(res.Evidence)-3))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s after %s got %d in session %d", commandText(r.Verb, r.Arg), commandText(causes[i].Verb, causes[i].Arg), code, r.Session))
+		parts = append(parts, fmt.Sprintf("%s after %s got %d in session %d", commandText(en.Command, en.Arg), commandText(causes[i].Command, causes[i].Arg), code, en.Session))
 	}
-	res.Message = fmt.Sprintf("%sexpected no command after a %d reply, saw %s", name, code, strings.Join(parts, "; "))
+	res.Message = fmt.Sprintf("expected no command after a %d reply, saw %s", code, strings.Join(parts, "; "))
 	return res
+}
+
+func upper(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'a' && c <= 'z' {
+			return strings.ToUpper(s)
+		}
+	}
+	return s
 }

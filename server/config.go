@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/afero"
 
+	"github.com/mockftpd/mockftpd/journal"
 	"github.com/mockftpd/mockftpd/memfs"
 	"github.com/mockftpd/mockftpd/scenario"
 )
@@ -30,7 +31,7 @@ func ParseTLSMode(s string) (TLSMode, error) {
 	case TLSNone, TLSExplicit, TLSImplicit:
 		return m, nil
 	case "":
-		return TLSExplicit, nil
+		return DefaultTLS, nil
 	}
 	return "", fmt.Errorf("unknown TLS mode %q (want none, explicit or implicit)", s)
 }
@@ -82,8 +83,25 @@ func (p PortRange) String() string {
 	return fmt.Sprintf("%d-%d", p.Start, p.End)
 }
 
+// Defaults of Config; the mockftpd command's flags use the same.
+const (
+	DefaultBanner         = "mockftpd ready"
+	DefaultIdleTimeout    = 15 * time.Minute
+	DefaultDataTimeout    = 30 * time.Second
+	DefaultMaxConnections = 1000
+	DefaultMaxLineLength  = 4096
+	DefaultJournalLimit   = journal.DefaultMaxEntries
+	DefaultJournalBytes   = journal.DefaultMaxBytes
+	DefaultShutdownGrace  = 5 * time.Second
+	DefaultTLS            = TLSExplicit
+)
+
 // Config configures a Server. The zero value is a working server on a free
 // loopback port with an in-memory filesystem that lets anyone log in.
+//
+// Where the scenario in force says something too (its settings' banner and
+// idle timeout, its users), the scenario wins: it describes the server
+// being mocked, and Config gives the defaults (see resolve).
 type Config struct {
 	// Listen is the control address; "127.0.0.1:0" (the default) picks a free port.
 	Listen string
@@ -92,35 +110,38 @@ type Config struct {
 	Root string
 	// Fs, when set, is the filesystem served (it wins over Root).
 	Fs afero.Fs
-	// Users who may log in. Empty: any user name with any password.
+	// Users who may log in. Empty: any user name with any password. A
+	// scenario that lists users replaces them.
 	Users []User
 	// AllowAnonymous lets "anonymous" (and "ftp") log in with any password
-	// when Users is not empty.
+	// when there are users.
 	AllowAnonymous bool
 	// PassivePorts restricts passive data ports; zero picks free ports.
 	PassivePorts PortRange
 	// PublicHost is the IPv4 address (or host name, resolved at start)
 	// advertised in 227 replies, for Docker and NAT.
 	PublicHost string
-	// Banner is the text of the 220 greeting.
+	// Banner is the text of the 220 greeting (DefaultBanner); a scenario's
+	// settings.banner replaces it.
 	Banner string
 	// IdleTimeout closes a session with 421 after this long without a
-	// command (default 15 minutes; a scenario may set its own).
+	// command (DefaultIdleTimeout); a scenario's settings.idle_timeout
+	// replaces it.
 	IdleTimeout time.Duration
-	// DataTimeout bounds the wait for a data connection (default 30s).
+	// DataTimeout bounds the wait for a data connection (DefaultDataTimeout).
 	DataTimeout time.Duration
-	// MaxConnections caps simultaneous control connections (0: 1,000);
-	// connections over it get 421 and are closed.
+	// MaxConnections caps simultaneous control connections
+	// (DefaultMaxConnections); connections over it get 421 and are closed.
 	MaxConnections int
-	// TLS selects FTPS (default explicit: AUTH TLS is offered, not required);
+	// TLS selects FTPS (DefaultTLS: AUTH TLS is offered, not required);
 	// TLSConfig or CertFile/KeyFile give the certificate, and without any a
 	// self-signed one is made in memory when first needed.
 	TLS       TLSMode
 	TLSConfig *tls.Config
 	CertFile  string
 	KeyFile   string
-	// MaxLineLength bounds a command line (default 4096 bytes); a longer
-	// line gets 500, and a line that goes on past 1 MiB ends the session.
+	// MaxLineLength bounds a command line (DefaultMaxLineLength bytes); a
+	// longer line gets 500, and a line that goes on past 1 MiB ends the session.
 	MaxLineLength int
 	// Quota caps the bytes the in-memory filesystem stores (0: no cap); an
 	// upload past it gets 552. It needs the in-memory filesystem.
@@ -132,21 +153,34 @@ type Config struct {
 	// may be larger in memory; with Root they are written to disk and
 	// refused at start over it. It applies to Root too, not to Fs.
 	MaxFileSize int64
-	// JournalLimit bounds the journal (default 100,000 entries; the oldest
-	// go first) and the list of recorded uploads.
+	// JournalLimit bounds the journal's entries (DefaultJournalLimit; the
+	// oldest go first) and the list of recorded uploads.
 	JournalLimit int
+	// JournalBytes bounds the memory the journal's entries take
+	// (DefaultJournalBytes, 64 MiB; the oldest go first). An entry keeps
+	// at most journal.DefaultMaxArg bytes of a command's argument.
+	JournalBytes int64
 	// MaxConnectionsPerIP caps simultaneous control connections from one
 	// client address (0: no cap beyond MaxConnections); over it, 421.
 	MaxConnectionsPerIP int
-	// AllowForeignDataAddress lets PORT/EPRT name an address other than the
-	// client's (an FTP bounce); refused with 501 by default.
+	// AllowForeignDataAddress lets PORT/EPRT name any address and port:
+	// another host than the client's, a port below 1024, or one of
+	// mockftpd's own listening ports (an FTP bounce, RFC 2577). By default
+	// those get 501.
 	AllowForeignDataAddress bool
+	// AdminAddr is the admin API's address, when one runs: PORT/EPRT may
+	// not name it (see AllowForeignDataAddress).
+	AdminAddr string
 	// ShutdownGrace is how long Shutdown lets transfers in flight finish
-	// before closing them (default 5s).
+	// before closing them (DefaultShutdownGrace).
 	ShutdownGrace time.Duration
-	// Scenario scripts replies; nil behaves like a plain correct FTP server.
+	// Scenario scripts replies; nil behaves like a plain correct FTP
+	// server. The server works on a normalized copy: the caller's scenario
+	// is never changed, so one may be shared by servers.
 	Scenario *scenario.Scenario
-	// Logger receives logs; each command and reply at debug level. Nil discards.
+	// Logger receives logs: at info level one line per session start and
+	// end and per fired rule, at debug level each command and reply. Nil
+	// discards.
 	Logger *slog.Logger
 }
 
@@ -159,33 +193,64 @@ func (c *Config) setDefaults() {
 		c.Listen = "127.0.0.1:0"
 	}
 	if c.Banner == "" {
-		c.Banner = "mockftpd ready"
+		c.Banner = DefaultBanner
 	}
 	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = 15 * time.Minute
+		c.IdleTimeout = DefaultIdleTimeout
 	}
 	if c.DataTimeout <= 0 {
-		c.DataTimeout = 30 * time.Second
+		c.DataTimeout = DefaultDataTimeout
 	}
 	if c.MaxConnections <= 0 {
-		c.MaxConnections = 1000
+		c.MaxConnections = DefaultMaxConnections
 	}
 	if c.MaxLineLength <= 0 {
-		c.MaxLineLength = 4096
+		c.MaxLineLength = DefaultMaxLineLength
 	}
 	if c.MaxFileSize == 0 {
 		c.MaxFileSize = DefaultMaxFileSize
 	}
 	if c.JournalLimit <= 0 {
-		c.JournalLimit = 100000
+		c.JournalLimit = DefaultJournalLimit
+	}
+	if c.JournalBytes <= 0 {
+		c.JournalBytes = DefaultJournalBytes
 	}
 	if c.ShutdownGrace <= 0 {
-		c.ShutdownGrace = 5 * time.Second
+		c.ShutdownGrace = DefaultShutdownGrace
 	}
 	if c.TLS == "" {
-		c.TLS = TLSExplicit
+		c.TLS = DefaultTLS
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+}
+
+// effective is what the server does where the Config and the scenario in
+// force can both speak.
+type effective struct {
+	banner string
+	idle   time.Duration
+	users  []User
+}
+
+// resolve is the one precedence rule between a Config and a scenario: what
+// the scenario sets wins (it describes the server being mocked), what it
+// leaves out comes from the Config.
+func resolve(cfg *Config, sc *scenario.Scenario) *effective {
+	e := &effective{banner: cfg.Banner, idle: cfg.IdleTimeout, users: cfg.Users}
+	if b := sc.Settings.Banner; b != "" {
+		e.banner = b
+	}
+	if d := sc.Settings.IdleTimeout; d > 0 {
+		e.idle = d.Std()
+	}
+	if len(sc.Users) > 0 {
+		e.users = make([]User, len(sc.Users))
+		for i, u := range sc.Users {
+			e.users[i] = User{Name: u.Name, Password: u.Password, Home: u.Home}
+		}
+	}
+	return e
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/mockftpd/mockftpd/ftptest"
 	tc "github.com/mockftpd/mockftpd/internal/testclient"
+	"github.com/mockftpd/mockftpd/journal"
 	"github.com/mockftpd/mockftpd/server"
 )
 
@@ -406,12 +407,12 @@ func (d *rawData) reference(srv *ftptest.Server, cmd string) []byte {
 }
 
 // transferInfo is the journal's record of the transfer of the last cmd.
-func transferInfo(t *testing.T, srv *ftptest.Server, cmd string) server.TransferInfo {
+func transferInfo(t *testing.T, srv *ftptest.Server, cmd string) journal.Transfer {
 	t.Helper()
 	deadline := time.Now().Add(clientTimeout)
 	for time.Now().Before(deadline) {
-		var last *server.Entry
-		for _, e := range srv.Journal().Entries() {
+		var last *journal.Entry
+		for _, e := range srv.Journal() {
 			if e.Command == cmd {
 				last = &e
 			}
@@ -422,14 +423,14 @@ func transferInfo(t *testing.T, srv *ftptest.Server, cmd string) server.Transfer
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatalf("no transfer of %s in the journal", cmd)
-	return server.TransferInfo{}
+	return journal.Transfer{}
 }
 
 // wantInfo checks the journal's record of the last cmd.
 func wantInfo(t *testing.T, srv *ftptest.Server, m dmode, cmd, end string, in, out int) {
 	t.Helper()
 	got := transferInfo(t, srv, cmd)
-	want := server.TransferInfo{Mode: m.verb, TLS: m.tls, BytesIn: int64(in), BytesOut: int64(out), End: end}
+	want := journal.Transfer{Mode: m.verb, TLS: m.tls, BytesIn: int64(in), BytesOut: int64(out), End: end}
 	if got != want {
 		t.Fatalf("journal: %+v, want %+v", got, want)
 	}
@@ -1008,7 +1009,10 @@ func TestAbortDuringThrottledTransfer(t *testing.T) {
 // without a 150, as a real server says.
 func TestActiveConnectFails(t *testing.T) {
 	t.Parallel()
-	srv := ftptest.New(t, ftptest.WithConfig(func(c *server.Config) { c.DataTimeout = dataTimeout }))
+	srv := ftptest.New(t, ftptest.WithConfig(func(c *server.Config) {
+		c.DataTimeout = dataTimeout
+		c.AllowForeignDataAddress = true // port 1 is below 1024
+	}))
 	if err := srv.WriteFile("/f.txt", []byte("x")); err != nil {
 		t.Fatal(err)
 	}

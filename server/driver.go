@@ -25,12 +25,15 @@ var (
 
 func (d *driver) GetSettings() (*ftpserver.Settings, error) { return d.settings, nil }
 
-// ClientConnected gives the greeting text.
+// ClientConnected gives the greeting text, and the session ftpserverlib's
+// view of the client (its working directory).
 func (d *driver) ClientConnected(cc ftpserver.ClientContext) (string, error) {
-	if b := d.srv.rt.Scenario().Settings.Banner; b != "" {
-		return b, nil
+	if sess := sessionOf(cc.RemoteAddr()); sess != nil {
+		sess.mu.Lock()
+		sess.cc = cc
+		sess.mu.Unlock()
 	}
-	return d.srv.cfg.Banner, nil
+	return d.srv.effective().banner, nil
 }
 
 // ClientDisconnected is ftpserverlib's last word on a connection.
@@ -67,7 +70,7 @@ func (d *driver) AuthUser(cc ftpserver.ClientContext, user, pass string) (ftpser
 // checkLogin returns the user's home and whether the password is right.
 func (s *Server) checkLogin(user, pass string) (string, bool) {
 	internal := subtle.ConstantTimeCompare([]byte(pass), []byte(s.token)) == 1
-	users := s.users()
+	users := s.effective().users
 	if len(users) == 0 {
 		return "", true
 	}
@@ -86,18 +89,6 @@ func (s *Server) checkLogin(user, pass string) (string, bool) {
 	return "", false
 }
 
-// users are the scenario's users when it lists any, else the configured ones.
-func (s *Server) users() []User {
-	if su := s.rt.Scenario().Users; len(su) > 0 {
-		out := make([]User, len(su))
-		for i, u := range su {
-			out[i] = User{Name: u.Name, Password: u.Password, Home: u.Home}
-		}
-		return out
-	}
-	return s.cfg.Users
-}
-
 // GetTLSConfig tells ftpserverlib whether to list AUTH TLS in FEAT. The
 // engine itself terminates TLS on both connections.
 func (d *driver) GetTLSConfig() (*tls.Config, error) {
@@ -114,9 +105,12 @@ func (d *driver) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 	if a, ok := l.Addr().(*net.TCPAddr); ok {
 		port = a.Port
 	}
-	dl := &dataListener{Listener: l, srv: d.srv, port: port}
+	dl := &dataListener{Listener: l, srv: d.srv, port: port, closed: make(chan struct{})}
 	d.srv.registerPassive(dl)
 	return dl, nil
 }
 
-var _ afero.Fs = (*sessionFs)(nil)
+var (
+	_ afero.Fs                                    = (*sessionFs)(nil)
+	_ ftpserver.ClientDriverExtentionFileTransfer = (*sessionFs)(nil)
+)

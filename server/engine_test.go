@@ -18,6 +18,7 @@ import (
 
 	"github.com/mockftpd/mockftpd/ftptest"
 	tc "github.com/mockftpd/mockftpd/internal/testclient"
+	"github.com/mockftpd/mockftpd/journal"
 	"github.com/mockftpd/mockftpd/scenario"
 	"github.com/mockftpd/mockftpd/server"
 )
@@ -77,7 +78,7 @@ rules:
 		t.Fatal(err)
 	}
 	var rules []string
-	for _, e := range srv.Journal().Entries() {
+	for _, e := range srv.Journal() {
 		if e.Command == "STOR" {
 			rules = append(rules, e.Rule)
 		}
@@ -257,20 +258,20 @@ rules:
 	if err := c.MakeDir("/d"); err != nil { // passes, and moves the state
 		t.Fatal(err)
 	}
-	if srv.Runtime().State() != "down" {
-		t.Fatalf("state = %q", srv.Runtime().State())
+	if srv.State() != "down" {
+		t.Fatalf("state = %q", srv.State())
 	}
 	wantCode(t, c.NoOp(), 421, "")
 	if err := c.NoOp(); err == nil {
 		t.Fatal("the connection stayed open after 421")
 	}
-	srv.Runtime().SetState("")
+	srv.SetState("")
 	c2 := login(t, srv.Addr(), "u", "p")
 	if err := c2.MakeDir("/e"); err != nil { // times: 1 is spent, state stays
 		t.Fatal(err)
 	}
-	if srv.Runtime().State() != "" {
-		t.Fatalf("state moved again: %q", srv.Runtime().State())
+	if srv.State() != "" {
+		t.Fatalf("state moved again: %q", srv.State())
 	}
 }
 
@@ -772,7 +773,7 @@ expect:
 	}
 	found := false
 	for _, nm := range rep.Unmatched {
-		if nm.Record.Arg == "/out/other.csv" {
+		if nm.Entry.Arg == "/out/other.csv" {
 			found = true
 		}
 	}
@@ -876,9 +877,9 @@ func TestJournalHasReplyBeforeClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := ftptest.New(t, ftptest.WithScenario(sc))
-	last := func() server.Entry {
+	last := func() journal.Entry {
 		t.Helper()
-		es := srv.Journal().Entries()
+		es := srv.Journal()
 		if len(es) == 0 {
 			t.Fatal("empty journal")
 		}

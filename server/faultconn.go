@@ -2,9 +2,11 @@ package server
 
 import (
 	"bufio"
+	"crypto/tls"
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mockftpd/mockftpd/scenario"
@@ -20,11 +22,27 @@ type faultConn struct {
 	tr        *transfer
 	f         *scenario.DataFault // nil: count only
 	seed      uint64
+	timeout   time.Duration // bounds a TLS handshake at close
 	closed    chan struct{}
 	closeOnce sync.Once
+	cut       atomic.Bool   // a fault ended the connection: it closes as it is
 	rd, wr    flow          // state per direction: Read is client to server, Write server to client
 	bw        *bufio.Writer // buffers the many small writes of a listing
 	probe     [1]byte
+}
+
+// newFaultConn wraps a transfer's data connection c (raw under TLS).
+func newFaultConn(c, raw net.Conn, tr *transfer, seed uint64, timeout time.Duration) *faultConn {
+	fc := &faultConn{Conn: c, raw: raw, tr: tr, seed: seed, timeout: min(timeout, 10*time.Second), closed: make(chan struct{})}
+	if tr != nil && tr.fault != nil {
+		fc.f = tr.fault
+	}
+	if tr != nil && isListing(tr.cmd.verb) && !fc.shaped(false) {
+		// ftpserverlib writes a listing one line per write: buffer them
+		// (it flushes before closing, see its TransferClose)
+		fc.bw = bufio.NewWriterSize(sentCounter{fc}, listingBuffer)
+	}
+	return fc
 }
 
 // flow is the fault's state for one direction of a data connection; only
@@ -62,13 +80,30 @@ func (c *faultConn) Flush() error {
 	return c.bw.Flush()
 }
 
+// Close ends the data connection. A TLS connection first completes its
+// handshake, when no byte moved yet (an empty listing, a zero-byte file),
+// and ends with close_notify: OpenSSL clients take a TLS data connection
+// that ends otherwise for a truncation.
 func (c *faultConn) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
 		close(c.closed)
+		if tc, ok := c.Conn.(*tls.Conn); ok && !c.cut.Load() && !tc.ConnectionState().HandshakeComplete {
+			_ = c.raw.SetDeadline(time.Now().Add(c.timeout))
+			_ = tc.Handshake()
+		}
 		err = c.Conn.Close()
 	})
 	return err
+}
+
+// abandon closes the connection at once, without TLS's courtesies (ABOR,
+// the session's end).
+func (c *faultConn) abandon() {
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		_ = c.raw.Close()
+	})
 }
 
 // shaped reports whether the fault applies to reads (true) or writes (false).
@@ -85,7 +120,7 @@ func (c *faultConn) allow(fl *flow, n int) (int, error) {
 	}
 	if !fl.started {
 		fl.started = true
-		if d := c.tr.sess.srv.runtime().Delay(f.DelayData); d > 0 {
+		if d := c.tr.sess.srv.rt.Delay(f.DelayData); d > 0 {
 			if err := c.wait(d); err != nil {
 				return 0, err
 			}
@@ -140,8 +175,8 @@ func (c *faultConn) wait(d time.Duration) error {
 
 // cutNow ends the transfer the way the fault says.
 func (c *faultConn) cutNow() error {
-	c.tr.cut.Store(true)
-	c.tr.setEnding(faultEnding(c.f.End))
+	c.tr.note(faultEnding(c.f.End))
+	c.cut.Store(true)
 	switch c.f.End {
 	case scenario.EndReset:
 		// what was written reaches the client before the RST, which would drop it
@@ -201,6 +236,11 @@ func (c *faultConn) Write(p []byte) (int, error) {
 		c.moved(fl, w)
 		c.count(w, false)
 		written += w
+		if c.f.After > 0 && fl.moved >= c.f.After {
+			// the cut is due from here: an ABOR that comes before the
+			// next write finds it already decided
+			c.tr.note(faultEnding(c.f.End))
+		}
 		if err != nil {
 			return written, err
 		}
@@ -267,4 +307,15 @@ func splitmix(x uint64) uint64 {
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
 	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
 	return x ^ (x >> 31)
+}
+
+// faultEnding is how a fault that cuts a transfer ends it in the journal.
+func faultEnding(e scenario.DataEnd) string {
+	switch e {
+	case scenario.EndReset:
+		return endReset
+	case scenario.EndStall:
+		return endStalled
+	}
+	return endCut
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	ftpserver "github.com/fclairamb/ftpserverlib"
 	"github.com/spf13/afero"
 
 	"github.com/mockftpd/mockftpd/hostfs"
@@ -164,7 +165,29 @@ func (f *sessionFs) Create(name string) (afero.File, error) {
 }
 
 func (f *sessionFs) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
-	var base int64 // what the file held before the upload: APPE keeps it
+	return f.open(name, flag, perm, 0)
+}
+
+var errNegativeOffset = errors.New("a negative REST offset")
+
+// GetHandle is how ftpserverlib opens the file of a transfer: offset is
+// the REST offset it then seeks to. For an upload, the bytes before it
+// were there before (see keep_partial).
+func (f *sessionFs) GetHandle(name string, flags int, offset int64) (ftpserver.FileTransfer, error) {
+	if offset < 0 {
+		return nil, errNegativeOffset
+	}
+	file, err := f.open(name, flags, 0o666, offset)
+	if err != nil {
+		return nil, err
+	}
+	return file, nil
+}
+
+// open opens name; a file opened for writing is an upload of the
+// transfer under way, which held base bytes before (the REST offset, or
+// the file's size for APPE).
+func (f *sessionFs) open(name string, flag int, perm os.FileMode, base int64) (afero.File, error) {
 	if flag&os.O_APPEND != 0 {
 		if fi, err := f.Fs.Stat(name); err == nil {
 			base = fi.Size()
@@ -177,10 +200,7 @@ func (f *sessionFs) OpenFile(name string, flag int, perm os.FileMode) (afero.Fil
 	p := path.Clean("/" + filepath.ToSlash(name))
 	tr := f.sess.currentTransfer()
 	if tr != nil {
-		tr.mu.Lock()
-		tr.uploadPath = p
-		tr.uploadBase = base
-		tr.mu.Unlock()
+		tr.uploading(p, base)
 	}
 	return &uploadFile{File: file, path: p, sess: f.sess, tr: tr}, nil
 }
@@ -214,32 +234,23 @@ func (u *uploadFile) ReadFrom(r io.Reader) (int64, error) {
 	return n, err
 }
 
-// Seek is how ftpserverlib resumes an upload after REST: the bytes before
-// the offset were there before the upload.
-func (u *uploadFile) Seek(offset int64, whence int) (int64, error) {
-	n, err := u.File.Seek(offset, whence)
-	if err == nil && u.written == 0 && u.tr != nil {
-		u.tr.mu.Lock()
-		u.tr.uploadBase = n
-		u.tr.mu.Unlock()
-	}
-	return n, err
-}
-
 // TransferError is ftpserverlib's notice that the transfer did not complete.
 func (u *uploadFile) TransferError(err error) { u.failed = err }
 
-// Close records the upload. In active mode the real server sees a cut, an
-// ABOR or a client that went away as a clean end of the data (the
-// engine's relay closed it), so the transfer's own record decides whether
-// the upload is complete.
+// Close records the upload: complete unless ftpserverlib saw it fail, or
+// a fault cut it, or the client aborted it.
 func (u *uploadFile) Close() error {
 	err := u.File.Close()
 	complete := u.failed == nil && err == nil
-	if u.tr != nil && (u.tr.cut.Load() || u.tr.aborted.Load() || u.tr.broken.Load()) {
-		complete = false
+	if u.tr != nil {
+		if end := u.tr.noted(); faultCut(end) || end == endAborted {
+			complete = false
+		}
 	}
-	u.sess.srv.uploaded(Upload{Session: u.sess.number, User: u.sess.user, Path: u.path, Size: u.written, Complete: complete, Time: time.Now()})
+	u.sess.mu.Lock()
+	user := u.sess.user
+	u.sess.mu.Unlock()
+	u.sess.srv.uploaded(Upload{Session: u.sess.number, User: user, Path: u.path, Size: u.written, Complete: complete, Time: time.Now()})
 	return err
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,6 +34,32 @@ func (r reply) text() string {
 		parts[i] = l
 	}
 	return strings.Join(parts, "\n")
+}
+
+// sanitized is r with every CR or LF inside a line replaced by '?': a
+// name with a line break in it (from a -root directory, a listing or a
+// scripted text) cannot end a reply early or forge one. Raw replies are
+// sent as scripted, malformed on purpose.
+func (r reply) sanitized() reply {
+	if r.raw != nil {
+		return r
+	}
+	for i, l := range r.lines {
+		if strings.ContainsAny(l, "\r\n") {
+			lines := slices.Clone(r.lines)
+			for j := i; j < len(lines); j++ {
+				lines[j] = strings.Map(func(c rune) rune {
+					if c == '\r' || c == '\n' {
+						return '?'
+					}
+					return c
+				}, lines[j])
+			}
+			r.lines = lines
+			return r
+		}
+	}
+	return r
 }
 
 // wire returns the bytes sent to the client for r.
@@ -181,4 +208,23 @@ func (p *replyParser) line(l string) (reply, bool, error) {
 		return reply{}, false, errReplySyntax
 	}
 	return reply{}, false, nil
+}
+
+// featReply is a FEAT reply listing features.
+func featReply(features []string) reply {
+	lines := make([]string, 0, len(features)+2)
+	lines = append(lines, "211-Features:")
+	for _, f := range features {
+		lines = append(lines, " "+f)
+	}
+	lines = append(lines, "211 End")
+	return reply{code: 211, lines: lines}
+}
+
+// journalLines are the lines of r as the journal records them.
+func (r reply) journalLines() []string {
+	if r.raw != nil {
+		return strings.Split(strings.TrimRight(string(r.raw), "\r\n"), "\n")
+	}
+	return r.lines
 }

@@ -1,14 +1,15 @@
 // Package server is mockftpd's FTP server: ftpserverlib with an afero
 // filesystem, behind a scenario engine that owns every control connection.
 //
-// The engine reads each command from the client, asks the scenario
-// (package scenario) whether a rule fires, and either answers itself or
-// hands the command to ftpserverlib, relaying or rewriting its replies. It
-// does so inside the control connection ftpserverlib reads and writes
-// (see upstreamConn), on ftpserverlib's goroutines. Data-channel faults
-// reach the second connection through ftpserverlib's passive-listener
-// wrapper, a proxy on the active-mode path, and a wrapper around the
-// filesystem.
+// The engine reads each command from the client, asks the scenario's
+// rules whether one fires, and either answers itself or hands the command
+// to ftpserverlib, relaying or rewriting its replies. It does so inside the
+// control connection ftpserverlib reads and writes (see upstreamConn), on
+// ftpserverlib's goroutines. Data connections, passive and active, reach
+// ftpserverlib through its passive-listener wrapper (data.go), where TLS
+// and data faults apply; uploads are tracked through a wrapper around the
+// filesystem. docs/architecture.md shows the path of a command and of a
+// transfer through the files.
 package server
 
 import (
@@ -19,8 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,23 +29,27 @@ import (
 	ftpserver "github.com/fclairamb/ftpserverlib"
 	"github.com/spf13/afero"
 
+	"github.com/mockftpd/mockftpd/internal/rules"
+	"github.com/mockftpd/mockftpd/journal"
 	"github.com/mockftpd/mockftpd/scenario"
 )
 
 // Server is a running mock FTP server.
 type Server struct {
-	cfg     Config
-	ln      net.Listener
-	ftp     *ftpserver.FtpServer
-	control *controlListener
-	fs      afero.Fs
-	tls     *tlsSource
-	token   string // internal password that logs a session in when a rule said 230
-	rt      *scenario.Runtime
-	journal *Journal
+	cfg      Config
+	ln       net.Listener
+	ftp      *ftpserver.FtpServer
+	control  *controlListener
+	fs       afero.Fs
+	tls      *tlsSource
+	token    string // internal password that logs a session in when a rule said 230
+	rt       *rules.Runtime
+	journal  *journal.Journal
+	settings atomic.Pointer[effective] // resolve's answer for the scenario in force
 
 	mu        sync.Mutex
-	sessions  map[*session]struct{}
+	sessions  map[*session]struct{} // open sessions
+	closing   map[*session]struct{} // ended sessions still reading their client's last bytes
 	perIP     map[string]int
 	passive   map[int]*dataListener
 	uploads   []Upload
@@ -55,9 +59,8 @@ type Server struct {
 	drainOnce sync.Once
 	closed    chan struct{}
 	closeOnce sync.Once
-	wg        sync.WaitGroup // accept loop, ftpserverlib's Serve, sessions
+	wg        sync.WaitGroup // ftpserverlib's Serve, sessions, their helpers
 	upstreams sync.WaitGroup // ftpserverlib client handlers
-	accepted  atomic.Int64
 }
 
 // Start makes a server from cfg and starts serving. The listener is open
@@ -72,6 +75,7 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Scenario = sc
 	fsys, err := newFilesystem(&cfg)
 	if err != nil {
 		return nil, err
@@ -88,15 +92,17 @@ func Start(cfg Config) (*Server, error) {
 		fs:        fsys,
 		tls:       &tlsSource{given: cfg.TLSConfig, certFile: cfg.CertFile, keyFile: cfg.KeyFile, hosts: []string{cfg.PublicHost}},
 		token:     "mockftpd-" + hex.EncodeToString(tok),
-		rt:        scenario.NewRuntime(sc),
-		journal:   newJournal(cfg.JournalLimit),
+		rt:        rules.New(sc),
+		journal:   journal.New(journal.Options{MaxEntries: cfg.JournalLimit, MaxBytes: cfg.JournalBytes}),
 		sessions:  make(map[*session]struct{}),
+		closing:   make(map[*session]struct{}),
 		perIP:     make(map[string]int),
 		passive:   make(map[int]*dataListener),
 		uploadsCh: make(chan struct{}),
 		draining:  make(chan struct{}),
 		closed:    make(chan struct{}),
 	}
+	s.settings.Store(resolve(&s.cfg, sc))
 	if cfg.CertFile != "" || cfg.KeyFile != "" {
 		if _, err := s.tls.get(); err != nil {
 			return nil, err // a bad certificate is a start-up error, not a surprise at AUTH
@@ -126,20 +132,38 @@ func Start(cfg Config) (*Server, error) {
 		defer s.wg.Done()
 		_ = s.ftp.Serve()
 	}()
-	cfg.Logger.Info("mockftpd listening", "addr", ln.Addr().String(), "tls", string(cfg.TLS), "scenario", sc.Name)
+	cfg.Logger.Info("mockftpd listening", "addr", ln.Addr().String(), "tls", string(cfg.TLS), "scenario", scenarioName(sc))
 	return s, nil
+}
+
+// scenarioName names a scenario in logs: its name, else its file, else
+// "command line" (only flags, or none).
+func scenarioName(sc *scenario.Scenario) string {
+	switch {
+	case sc.Name != "":
+		return sc.Name
+	case sc.Source != "" && !strings.HasPrefix(sc.Source, "<"):
+		return sc.Source
+	}
+	return "command line"
+}
+
+// effective is what the server does where the Config and the scenario
+// both speak (see resolve).
+func (s *Server) effective() *effective {
+	return s.settings.Load()
 }
 
 func (s *Server) ftpSettings() (*ftpserver.Settings, error) {
 	cfg := &s.cfg
 	set := &ftpserver.Settings{
-		Banner:                  cfg.Banner,
-		IdleTimeout:             365 * 24 * 3600, // the engine enforces idle timeouts itself
-		ConnectionTimeout:       max(1, int((cfg.DataTimeout+time.Second-1)/time.Second)),
-		ActiveTransferPortNon20: true,
-		// The engine checks PORT/EPRT addresses itself; ftpserverlib dials its loopback proxy.
-		ActiveConnectionsCheck: ftpserver.IPMatchDisabled,
-		PasvConnectionsCheck:   ftpserver.IPMatchRequired,
+		Banner:            cfg.Banner,
+		IdleTimeout:       365 * 24 * 3600, // the engine enforces idle timeouts itself
+		ConnectionTimeout: max(1, int((cfg.DataTimeout+time.Second-1)/time.Second)),
+		// The engine checks data connections' addresses itself, and dials
+		// the client's PORT address (see data.go): ftpserverlib only ever
+		// uses passive listeners.
+		PasvConnectionsCheck: ftpserver.IPMatchDisabled,
 	}
 	if cfg.PassivePorts.Start > 0 {
 		set.PassiveTransferPortRange = ftpserver.PortRange{Start: cfg.PassivePorts.Start, End: cfg.PassivePorts.End}
@@ -201,18 +225,16 @@ func (s *Server) startSession(conn net.Conn) *upstreamConn {
 		return nil
 	}
 	sess := &session{
-		srv:  s,
-		raw:  conn,
-		conn: conn,
-		in:   newLineReader(conn, s.cfg.MaxLineLength+2),
-		kick: make(chan struct{}, 1),
-		done: make(chan struct{}),
+		srv:   s,
+		raw:   conn,
+		conn:  conn,
+		began: time.Now(),
+		in:    newLineReader(conn, s.cfg.MaxLineLength+2),
+		kick:  make(chan struct{}, 1),
+		done:  make(chan struct{}),
 	}
 	sess.rt = s.rt.NewSession()
 	sess.number = sess.rt.Number()
-	if s.cfg.TLS == TLSImplicit {
-		sess.protP = true
-	}
 	s.sessions[sess] = struct{}{}
 	if ip != "" {
 		s.perIP[ip]++
@@ -221,14 +243,17 @@ func (s *Server) startSession(conn net.Conn) *upstreamConn {
 	s.wg.Add(1) // until sess.finish
 	s.upstreams.Add(1)
 	s.mu.Unlock()
-	s.accepted.Add(1)
-	_ = conn.SetReadDeadline(time.Now().Add(sess.idleTimeout()))
+	_ = conn.SetReadDeadline(time.Now().Add(s.effective().idle))
+	if s.cfg.Logger.Enabled(context.Background(), slog.LevelInfo) {
+		sess.logger().Info("session started")
+	}
 
 	sess.addr = sessionAddr{Addr: conn.RemoteAddr(), sess: sess}
 	sess.up = upstreamConn{local: conn.LocalAddr(), remote: &sess.addr}
 	up := &sess.up
-	d, scripted := sess.matchConnect()
-	if s.cfg.TLS != TLSImplicit && (!scripted || d.Step == nil || d.Step.Preliminary == nil && d.Step.Delay.IsZero()) {
+	d, scripted := sess.rt.Match(rules.Request{Event: scenario.EventConnect})
+	implicit := s.cfg.TLS == TLSImplicit
+	if !implicit && (!scripted || d.Step == nil || d.Step.Preliminary == nil && d.Step.Delay.IsZero()) {
 		// nothing to wait for: ftpserverlib gets the session now
 		if !sess.greet(d, scripted) {
 			s.unserved(sess)
@@ -237,7 +262,12 @@ func (s *Server) startSession(conn net.Conn) *upstreamConn {
 		return up
 	}
 	go func() {
-		if (s.cfg.TLS == TLSImplicit && !sess.implicitTLS()) || !sess.greet(d, scripted) {
+		if implicit && !sess.startTLS(true) {
+			sess.end(journal.ReasonTLSFailed, closeNow)
+			s.unserved(sess)
+			return
+		}
+		if !sess.greet(d, scripted) {
 			s.unserved(sess)
 			return
 		}
@@ -252,17 +282,27 @@ func (s *Server) unserved(sess *session) {
 	sess.finish()
 }
 
+// sessionEnded no longer counts a finished session (see Sessions); it
+// may still be reading its client's last bytes, which Close cuts short.
 func (s *Server) sessionEnded(sess *session) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if _, ok := s.sessions[sess]; ok {
 		delete(s.sessions, sess)
+		s.closing[sess] = struct{}{}
 		if sess.ip != "" { // counted
 			if s.perIP[sess.ip]--; s.perIP[sess.ip] <= 0 {
 				delete(s.perIP, sess.ip)
 			}
 		}
 	}
-	s.mu.Unlock()
+}
+
+// sessionGone forgets a session whose connection is closed.
+func (s *Server) sessionGone(sess *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.closing, sess)
 }
 
 // hostOf is the IP of an address, as a string.
@@ -277,31 +317,47 @@ func hostOf(a net.Addr) string {
 	return h
 }
 
-// bindPassive ties the passive listener on port to sess.
-func (s *Server) bindPassive(port int, sess *session) {
+// bindData ties the passive listener on port to a session.
+func (s *Server) bindData(port int, b *dataBinding) {
 	s.mu.Lock()
 	l := s.passive[port]
 	s.mu.Unlock()
 	if l != nil {
-		l.sess.Store(sess)
+		l.bound.Store(b)
 	}
 }
 
 func (s *Server) registerPassive(l *dataListener) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.passive[l.port] = l
-	s.mu.Unlock()
 }
 
-func (s *Server) unbindPassive(l *dataListener) {
+func (s *Server) forgetPassive(l *dataListener) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.passive[l.port] == l {
 		delete(s.passive, l.port)
 	}
-	s.mu.Unlock()
 }
 
-func (s *Server) runtime() *scenario.Runtime { return s.rt }
+// ownPort reports whether port is one mockftpd listens on: the control
+// port, the admin API's, the passive range, an open passive listener.
+func (s *Server) ownPort(port int) bool {
+	if port == s.Port() {
+		return true
+	}
+	if _, p, err := net.SplitHostPort(s.cfg.AdminAddr); err == nil && p == strconv.Itoa(port) {
+		return true
+	}
+	if r := s.cfg.PassivePorts; r.Start > 0 && port >= r.Start && port <= r.End {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.passive[port]
+	return ok
+}
 
 // Addr is the control address, e.g. "127.0.0.1:40123".
 func (s *Server) Addr() string { return s.ln.Addr().String() }
@@ -313,11 +369,26 @@ func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
 // directly while the server runs.
 func (s *Server) Fs() afero.Fs { return s.fs }
 
-// Journal is the record of every session's commands and replies.
-func (s *Server) Journal() *Journal { return s.journal }
+// Journal is the record of every session's connection, commands, replies
+// and end.
+func (s *Server) Journal() *journal.Journal { return s.journal }
 
-// Runtime is the scenario in force with its counters and state.
-func (s *Server) Runtime() *scenario.Runtime { return s.rt }
+// Scenario is the scenario in force (normalized, with the rules AddRule
+// added); it must not be changed.
+func (s *Server) Scenario() *scenario.Scenario { return s.rt.Scenario() }
+
+// State is the scenario state ("" at start).
+func (s *Server) State() string { return s.rt.State() }
+
+// SetState moves the scenario to state s, as a rule's next_state does.
+func (s *Server) SetState(state string) { s.rt.SetState(state) }
+
+// AddRule validates r against the scenario in force and puts it in front
+// of its rules; the other rules keep their counters.
+func (s *Server) AddRule(r scenario.Rule) error { return s.rt.PrependRule(r) }
+
+// ClearRules removes every rule: commands reach the real server.
+func (s *Server) ClearRules() { s.rt.ClearRules() }
 
 // Config returns the configuration the server runs with (defaults filled in).
 func (s *Server) Config() Config { return s.cfg }
@@ -332,124 +403,22 @@ func (s *Server) Sessions() int {
 // SetScenario replaces the scenario in force; sessions already connected
 // go on under the new rules.
 func (s *Server) SetScenario(sc *scenario.Scenario) error {
-	if err := sc.Validate(); err != nil {
+	norm, err := sc.Normalize() // a copy: the caller's scenario is never changed
+	if err != nil {
 		return err
 	}
-	s.rt.Replace(sc)
+	s.rt.Replace(norm)
+	s.settings.Store(resolve(&s.cfg, norm))
 	return nil
 }
 
-// Verify checks the scenario's expectations against the journal.
+// Verify checks the scenario's expectations against the journal, and
+// lists the commands no rule fired for that a rule came close to.
 func (s *Server) Verify() scenario.Report {
-	return scenario.Verify(s.rt.Scenario(), s.rt, s.journal.Records())
-}
-
-// WriteFile seeds a file (creating its directories) before or while clients run.
-func (s *Server) WriteFile(name string, data []byte) error {
-	p := path.Clean("/" + name)
-	if err := s.fs.MkdirAll(path.Dir(p), 0o755); err != nil {
-		return err
-	}
-	return afero.WriteFile(s.fs, p, data, 0o644)
-}
-
-// ReadFile returns a file's content, e.g. what a client uploaded.
-func (s *Server) ReadFile(name string) ([]byte, error) {
-	return afero.ReadFile(s.fs, path.Clean("/"+name))
-}
-
-func (s *Server) uploaded(u Upload) {
-	s.mu.Lock()
-	s.uploads = append(s.uploads, u)
-	if n := s.cfg.JournalLimit; len(s.uploads) > n {
-		s.uploads = s.uploads[len(s.uploads)-n:]
-	}
-	close(s.uploadsCh)
-	s.uploadsCh = make(chan struct{})
-	s.mu.Unlock()
-	s.cfg.Logger.Debug("upload closed", "path", u.Path, "size", u.Size, "complete", u.Complete)
-}
-
-// Uploads lists the uploads closed so far, oldest first.
-func (s *Server) Uploads() []Upload {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Upload(nil), s.uploads...)
-}
-
-// WaitUpload waits until a complete upload of name has been stored, or
-// the timeout passes.
-func (s *Server) WaitUpload(name string, timeout time.Duration) (Upload, error) {
-	p := path.Clean("/" + name)
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for {
-		s.mu.Lock()
-		for _, u := range s.uploads {
-			if u.Path == p && u.Complete {
-				s.mu.Unlock()
-				return u, nil
-			}
-		}
-		ch := s.uploadsCh
-		s.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return Upload{}, fmt.Errorf("no complete upload of %s within %s", p, timeout)
-		case <-s.closed:
-			return Upload{}, fmt.Errorf("server closed before an upload of %s", p)
-		}
-	}
-}
-
-// WaitCommand waits until a client has sent verb (and, when arg is not
-// empty, with that argument) and got its final reply, or the timeout passes.
-func (s *Server) WaitCommand(verb, arg string, timeout time.Duration) (Entry, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	e, err := s.journal.Wait(ctx, func(e Entry) bool {
-		return strings.EqualFold(e.Command, verb) && (arg == "" || e.Arg == arg) && !e.Done.IsZero()
-	})
-	if err != nil {
-		what := verb
-		if arg != "" {
-			what += " " + arg
-		}
-		return Entry{}, fmt.Errorf("no %s within %s", what, timeout)
-	}
-	return e, nil
-}
-
-// Reset brings counters, scenario state, the journal and the recorded
-// uploads back to the start, and the filesystem back to the scenario's
-// seed files when the server serves memory.
-func (s *Server) Reset() error {
-	s.rt.Reset()
-	s.journal.Reset()
-	s.mu.Lock()
-	s.uploads = nil
-	s.mu.Unlock()
-	if s.cfg.Fs != nil || s.cfg.Root != "" {
-		return nil // a host directory or a caller's filesystem is never wiped
-	}
-	if err := clearFs(s.fs); err != nil {
-		return err
-	}
-	return seedFiles(s.fs, s.rt.Scenario())
-}
-
-func clearFs(fsys afero.Fs) error {
-	entries, err := afero.ReadDir(fsys, "/")
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if err := fsys.RemoveAll("/" + e.Name()); err != nil && !os.IsNotExist(err) {
-			return err
-		}
-	}
-	return nil
+	entries := s.journal.Entries()
+	rep := scenario.Verify(s.rt.Scenario(), entries)
+	rep.Unmatched = s.rt.NearMisses(entries)
+	return rep
 }
 
 // Shutdown stops accepting connections, lets sessions finish what the real
@@ -486,8 +455,11 @@ func (s *Server) Close() error {
 		close(s.closed)
 		_ = s.ln.Close()
 		s.mu.Lock()
-		sessions := make([]*session, 0, len(s.sessions))
+		sessions := make([]*session, 0, len(s.sessions)+len(s.closing))
 		for sess := range s.sessions {
+			sessions = append(sessions, sess)
+		}
+		for sess := range s.closing {
 			sessions = append(sessions, sess)
 		}
 		s.mu.Unlock()

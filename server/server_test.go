@@ -382,7 +382,7 @@ func TestFTPS(t *testing.T) {
 				t.Fatal(err)
 			}
 			var tlsTransfers int
-			for _, e := range srv.Journal().Entries() {
+			for _, e := range srv.Journal() {
 				if e.Transfer != nil && e.Transfer.TLS {
 					tlsTransfers++
 				}
@@ -517,20 +517,21 @@ func TestWaitCommandAndJournal(t *testing.T) {
 func TestFiftyParallelServers(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
-	ports := map[int]bool{}
+	ports := map[string]bool{}
 	for i := range 50 {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
 			srv := ftptest.New(t)
+			port := srv.Addr()
 			mu.Lock()
-			if ports[srv.Port()] {
-				t.Errorf("port %d used twice", srv.Port())
+			if ports[port] {
+				t.Errorf("port %s used twice", port)
 			}
-			ports[srv.Port()] = true
+			ports[port] = true
 			mu.Unlock()
 			t.Cleanup(func() { // runs before the server closes: its port is in use until then
 				mu.Lock()
-				delete(ports, srv.Port())
+				delete(ports, port)
 				mu.Unlock()
 			})
 			name := fmt.Sprintf("/f%d.txt", i)

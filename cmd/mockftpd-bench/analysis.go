@@ -14,44 +14,37 @@ const analysis = "## Analysis\n\n" +
 
 	"### What the engine costs per command\n\n" +
 	"The engine has no goroutine of its own. The `net.Conn` that ftpserverlib reads and\n" +
-	"writes for a session is the engine (`server/upstream.go`, `upstreamConn`): when\n" +
+	"writes for a session is the engine (`server/listener.go`, `upstreamConn`): when\n" +
 	"ftpserverlib reads its next command, `(*session).upstreamRead` reads the client's next\n" +
-	"line, asks the scenario, answers a scripted command itself and returns the lines to\n" +
+	"line, asks the rules, answers a scripted command itself and returns the lines to\n" +
 	"pass on; when ftpserverlib writes a reply, `(*session).upstreamWrite` relays (or\n" +
 	"rewrites) it to the client before returning. FTP's ordering rules hold because that\n" +
 	"Read waits while ftpserverlib still owes a reply (a transfer's, which ftpserverlib\n" +
 	"answers from a goroutine of its own). A command therefore takes the same goroutine\n" +
-	"path as in bare ftpserverlib; what the engine adds is the rule lookup (`scenario`'s\n" +
-	"index by verb and exact argument, read through an atomic pointer: a command no rule\n" +
-	"names takes no lock), the journal entry, and parsing the reply (13 allocations\n" +
-	"per NOOP in `BenchmarkNOOP` with `-benchmem`, client included, against the baseline's\n" +
-	"11: the journal entry and the pending-command record; the\n" +
-	"command line, a repeated reply line and an entry's first codes come from tables,\n" +
-	"caches and the entry itself). The journal keeps a done entry as it is\n" +
-	"only while it is among the newest 64; older ones are sealed, encoded into byte chunks\n" +
-	"the garbage collector does not scan (`server/journal_seal.go`). Before that, marking\n" +
-	"the journal at every collection (ftpserverlib makes about 4 KiB of garbage per reply,\n" +
-	"a `bufio.Scanner` in `getMessageLines`) was the largest part of the engine's cost:\n" +
-	"`perf` put `runtime.tryDeferToSpanScan` and `runtime.scanObjectsSmall` at about 11 % of a\n" +
-	"100,000-NOOP run, against 1.5 % for the baseline; sealed, they no longer show. What\n" +
-	"remains is a sum of small costs, none above 1 % of the samples: the rule lookup, the\n" +
-	"journal entry and its encoding, parsing and relaying the reply, a few mutexes and clock\n" +
-	"reads. The mutexes weigh more than their code: in `perf annotate` of `Journal.add`,\n" +
-	"two thirds of its own samples were the lock's `cmpxchg` and the unlock's `xadd`. So a\n" +
-	"command now takes the journal's lock once, when its first reply is recorded (before\n" +
-	"it is sent, so that a test reading the journal as soon as its client has the answer\n" +
-	"finds it), and seals entries in batches after the reply is sent; the reply parser is\n" +
-	"guarded by the session state and the transfer under way is an atomic pointer. A\n" +
-	"NOOP takes about five lock and unlock pairs (the session state three times, the\n" +
-	"journal, the client writer). Experiments that switched parts of the engine off for\n" +
-	"NOOP and PWD (5 interleaved runs each, medians): with nothing but the relay left\n" +
-	"(no journal entry, no rule lookup) 1.06× the baseline; the journal entry added about\n" +
-	"0.035 of that ratio, the rule lookup about 0.01. Per NOOP the engine's code is about\n" +
-	"1-1.5 µs of CPU in a 18-25 µs round trip, which is why the ratio sits at the 1.10\n" +
-	"target, within the run-to-run spread. New connections are accepted by\n" +
-	"ftpserverlib's own `Accept` call on the engine's listener (`controlListener`), which\n" +
-	"starts the engine's session in place; only a session that must wait first (an\n" +
-	"implicit TLS handshake, a scripted greeting with a delay) is prepared on a goroutine.\n\n" +
+	"path as in bare ftpserverlib; what the engine adds is the rule lookup\n" +
+	"(`internal/rules`' index by verb and exact argument, read through an atomic pointer:\n" +
+	"a command no rule names takes no lock), the journal entry, and parsing the reply (14\n" +
+	"allocations per NOOP in `BenchmarkNOOP` with `-benchmem`, client included, against\n" +
+	"the baseline's 11: the command, its journal entry and its codes). The session's state\n" +
+	"is guarded by one mutex taken inside each function; a NOOP takes it three times, and\n" +
+	"the journal's lock once: the entry goes in with its first reply, before the reply is\n" +
+	"written, so that a test reading the journal as soon as its client has the answer\n" +
+	"finds it.\n\n" +
+	"The journal is a plain ring of entries (`journal/`), bounded in count and in bytes;\n" +
+	"an update stores a new version of an entry rather than changing it, so a reader (the\n" +
+	"admin API, `Entries`, a pending `Wait`) copies pointers under a short lock and reads\n" +
+	"without it, and `Wait` looks only at what changed since it last looked. The entries\n" +
+	"are ordinary heap objects that the garbage collector marks at each cycle: with\n" +
+	"100,000 of them a command costs more than with an empty journal (the figure \"NOOP\n" +
+	"round trip median, journal of 100,000 entries\" measures it, together with a pending\n" +
+	"`Wait` woken by every change and an admin reader). An earlier version kept done\n" +
+	"entries encoded in a byte arena the collector does not scan; it made reading the\n" +
+	"journal expensive (74 ms under the journal's lock for 100,000 entries, and a `Wait`\n" +
+	"decoded the whole journal at every change, which stalled sessions for tens of\n" +
+	"milliseconds), so it went. New connections are accepted by ftpserverlib's own\n" +
+	"`Accept` call on the engine's listener (`controlListener`), which starts the engine's\n" +
+	"session in place; only a session that must wait first (an implicit TLS handshake, a\n" +
+	"scripted greeting with a delay) is prepared on a goroutine.\n\n" +
 
 	"### STOR/RETR 256 MiB (memfs is the default filesystem)\n\n" +
 	"`server/memfs_default.go` makes `memfs.New()` the default. The profiles of\n" +
@@ -94,8 +87,8 @@ const analysis = "## Analysis\n\n" +
 	"logs.\n\n" +
 
 	"### 10,000 rules\n\n" +
-	"`scenario` indexes rules by verb and, within a verb, by exact argument\n" +
-	"(`scenario/match.go`, `compile`/`candidates`), so a command is checked only against the\n" +
+	"`internal/rules` indexes rules by verb and, within a verb, by exact argument\n" +
+	"(`internal/rules/index.go`, `compile`/`candidates`), so a command is checked only against the\n" +
 	"rules that could match it: those for its verb (or any verb) whose argument is a glob, a\n" +
 	"regex or absent, and those whose exact argument is the command's. First-match order\n" +
 	"and nth/times counting are those of a linear scan (a randomized test compares the two).\n\n" +
@@ -104,10 +97,11 @@ const analysis = "## Analysis\n\n" +
 	"ftpserverlib writes each entry of a listing with its own `fmt.Fprintf` on the data\n" +
 	"connection (`dirTransferLIST`/`dirTransferNLST`/`writeMLSxEntry`): 1,000 `write` system\n" +
 	"calls for the baseline, visible as `Syscall6` under those functions in its profile.\n" +
-	"mockftpd's passive data connections of LIST, NLST and MLSD buffer those writes\n" +
+	"mockftpd's data connections of LIST, NLST and MLSD buffer those writes\n" +
 	"(`server/faultconn.go`: a 64 KiB `bufio.Writer` when no fault shapes the writes, flushed\n" +
 	"by ftpserverlib's `TransferClose` before the 226), so the listing leaves in a few large\n" +
-	"writes; in active mode the engine's relay already copies in large writes.\n\n" +
+	"writes, in passive and active mode alike (both reach ftpserverlib through its\n" +
+	"passive-listener wrapper, `server/data.go`).\n\n" +
 
 	"### 1 KiB STOR and RETR per second\n\n" +
 	"A 1 KiB transfer is almost all fixed cost, and ftpserverlib does that work. Read in\n" +

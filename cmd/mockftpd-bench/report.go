@@ -46,7 +46,7 @@ func (r *runner) collectProfiles() {
 		return
 	}
 	bin := filepath.Join(dir, "bench.test")
-	build := exec.Command("go", "test", "-c", "-o", bin, "./bench/")
+	build := exec.Command("go", "test", "-c", "-o", bin, "./internal/bench/")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		r.notes = append(r.notes, fmt.Sprintf("profiles: go test -c: %v: %s", err, out))
@@ -55,7 +55,7 @@ func (r *runner) collectProfiles() {
 	for i, p := range profiled {
 		r.logf("== profile: %s", p.title)
 		prof := filepath.Join(dir, fmt.Sprintf("p%d.cpu", i))
-		cmdline := fmt.Sprintf("go test -run xxx -bench '%s' -benchtime %s -cpuprofile cpu.out ./bench/ && go tool pprof -top -nodecount 30 cpu.out", p.bench, p.benchtime)
+		cmdline := fmt.Sprintf("go test -run xxx -bench '%s' -benchtime %s -cpuprofile cpu.out ./internal/bench/ && go tool pprof -top -nodecount 30 cpu.out", p.bench, p.benchtime)
 		run := exec.Command(bin, "-test.run", "xxx", "-test.bench", p.bench, "-test.benchtime", p.benchtime, "-test.cpuprofile", prof)
 		run.Dir = filepath.Join(root, "bench")
 		benchOut, err := run.CombinedOutput()
@@ -108,8 +108,8 @@ func (r *runner) write(path string) error {
 	p("go run ./cmd/mockftpd-bench -out docs/performance.md")
 	p("```")
 	p("")
-	p("The Go benchmarks behind the figures (the same code, in `bench/`) run with")
-	p("`go test -run xxx -bench . ./bench/`; CI runs them once each with `-benchtime 1x`.")
+	p("The Go benchmarks behind the figures (the same code, in `internal/bench/`) run with")
+	p("`go test -run xxx -bench . ./internal/bench/`; CI runs them once each with `-benchtime 1x`.")
 	p("")
 	p("## Machine")
 	p("")
@@ -124,13 +124,13 @@ func (r *runner) write(path string) error {
 	p("  scenario of 10 rules that name the measured verbs with arguments no benchmark sends,")
 	p("  so the engine checks them on every command and none fires.")
 	p("- **baseline**: bare ftpserverlib v0.32.3 on afero's `MemMapFs` with the smallest")
-	p("  main driver (`bench/targets.go`), no engine.")
+	p("  main driver (`internal/bench/targets.go`), no engine.")
 	p("- **limit**: the physical limit on this machine: a goroutine-per-connection server on")
 	p("  loopback TCP that answers each command line at once, opens a listener per EPSV,")
 	p("  discards uploads (1 MiB reads), sends downloads and listings from memory (1 MiB")
-	p("  writes) and stores nothing (`bench/limit.go`). Its STOR/RETR are the raw TCP stream,")
+	p("  writes) and stores nothing (`internal/bench/limit.go`). Its STOR/RETR are the raw TCP stream,")
 	p("  its NOOP the raw TCP ping-pong.")
-	p("- One client for all (`bench/client.go`): one command at a time, each waiting for its")
+	p("- One client for all (`internal/bench/client.go`): one command at a time, each waiting for its")
 	p("  reply (never pipelined), EPSV data connections, 1 MiB reads and writes.")
 	p("- Ratios: ×baseline = mockftpd / baseline, ×limit = mockftpd / limit. For times lower")
 	p("  is better, for rates (MiB/s, /s) higher is better.")

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mockftpd/mockftpd/bench"
+	"github.com/mockftpd/mockftpd/internal/bench"
 )
 
 // The memory figures and the process start figures of the baseline and

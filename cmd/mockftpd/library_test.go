@@ -109,7 +109,7 @@ func TestServeBuiltinScenario(t *testing.T) {
 	r := start(t, []string{"-listen", "127.0.0.1:0", "-scenario", "builtin:codes/452-stor", "-reload-interval", "10ms"}, nil)
 	c := login(t, r.srv.Addr())
 	waitStor(t, c, 452)
-	if sc := r.srv.Runtime().Scenario(); sc.Name != "452-stor" || sc.Source != "builtin:codes/452-stor" {
+	if sc := r.srv.Scenario(); sc.Name != "452-stor" || sc.Source != "builtin:codes/452-stor" {
 		t.Fatalf("serving %q from %q", sc.Name, sc.Source)
 	}
 	// Part of the binary: nothing to poll, nothing to reload.

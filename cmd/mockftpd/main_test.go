@@ -194,7 +194,7 @@ func TestReloadWhenTheFileChanges(t *testing.T) {
 	r.waitLog(t, "scenario reload failed")
 	r.waitLog(t, file+":3:5")
 	waitStor(t, c, 553)
-	if name := r.srv.Runtime().Scenario().Name; name != "stor refused" {
+	if name := r.srv.Scenario().Name; name != "stor refused" {
 		t.Fatalf("scenario in force: %q", name)
 	}
 

@@ -54,7 +54,9 @@ type serveFlags struct {
 	quota          sizeFlag
 	maxFileSize    sizeFlag
 	journalLimit   int
+	journalBytes   sizeFlag
 	shutdownGrace  time.Duration
+	allowForeign   bool
 	logFormat      string
 	logLevel       string
 
@@ -96,24 +98,27 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.StringVar(&f.root, "root", "", "serve this host `directory` (jailed) instead of an in-memory filesystem")
 	s.StringVar(&f.passivePorts, "passive-ports", "", "passive data port `range`, e.g. 30000-30009 (default: any free port)")
 	s.StringVar(&f.publicHost, "public-host", "", "IPv4 `address` or host name advertised in PASV replies (Docker, NAT)")
-	s.StringVar(&f.tlsMode, "tls", "explicit", "FTPS `mode`: none, explicit (AUTH TLS offered) or implicit")
+	s.StringVar(&f.tlsMode, "tls", string(server.DefaultTLS), "FTPS `mode`: none, explicit (AUTH TLS offered) or implicit")
 	s.StringVar(&f.cert, "cert", "", "TLS certificate `file` (PEM); without one a self-signed certificate is made in memory")
 	s.StringVar(&f.key, "key", "", "TLS private key `file` (PEM)")
 	s.Var(&f.users, "user", "account `name:password[:/home]` (repeatable; env: comma-separated, or one a line); a password with \":\" needs a home after it, e.g. carol:pa:ss:/ (\":/\" is the root); without any, every login succeeds")
 	s.BoolVar(&f.anonymous, "anonymous", false, "with -user, also let anonymous log in with any password")
 	s.StringVar(&f.scenarioFile, "scenario", "", "scenario `file` (YAML or JSON) to serve, or builtin:NAME for a ready-made one (mockftpd scenarios lists them)")
 	s.Var(&f.replies, "reply", "add a rule `VERB=CODE text`, e.g. 'STOR=452 Insufficient storage space' (repeatable; env: one per line)")
-	s.StringVar(&f.banner, "banner", "", "text of the 220 greeting")
-	s.DurationVar(&f.idleTimeout, "idle-timeout", 15*time.Minute, "close sessions idle this `long` with 421")
-	s.DurationVar(&f.dataTimeout, "data-timeout", 30*time.Second, "how `long` to wait for a data connection")
-	s.IntVar(&f.maxConnections, "max-connections", 1000, "most simultaneous control `connections`")
+	s.StringVar(&f.banner, "banner", server.DefaultBanner, "text of the 220 greeting (a scenario's settings.banner wins)")
+	s.DurationVar(&f.idleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close sessions idle this `long` with 421 (a scenario's settings.idle_timeout wins)")
+	s.DurationVar(&f.dataTimeout, "data-timeout", server.DefaultDataTimeout, "how `long` to wait for a data connection")
+	s.IntVar(&f.maxConnections, "max-connections", server.DefaultMaxConnections, "most simultaneous control `connections`")
 	s.IntVar(&f.maxPerIP, "max-connections-per-ip", 0, "most simultaneous control `connections` from one address (0: no cap)")
-	s.IntVar(&f.maxLineLength, "max-line-length", 4096, "longest command line in `bytes` (longer ones get 500)")
+	s.IntVar(&f.maxLineLength, "max-line-length", server.DefaultMaxLineLength, "longest command line in `bytes` (longer ones get 500)")
 	s.Var(&f.quota, "quota", "most `bytes` the in-memory filesystem stores, e.g. 100MiB (uploads past it get 552; default no cap)")
 	f.maxFileSize = server.DefaultMaxFileSize
 	s.Var(&f.maxFileSize, "max-file-size", "largest file `size` a client can make, e.g. 100GiB (a write or REST past it gets 552; also with -root; generated files in memory may be larger)")
-	s.IntVar(&f.journalLimit, "journal-limit", 100000, "most journal `entries` kept (the oldest go first)")
-	s.DurationVar(&f.shutdownGrace, "shutdown-grace", 5*time.Second, "how `long` transfers in flight may finish at shutdown")
+	s.IntVar(&f.journalLimit, "journal-limit", server.DefaultJournalLimit, "most journal `entries` kept (the oldest go first)")
+	f.journalBytes = server.DefaultJournalBytes
+	s.Var(&f.journalBytes, "journal-bytes", "most `memory` the journal's entries take, e.g. 64MiB (the oldest go first)")
+	s.DurationVar(&f.shutdownGrace, "shutdown-grace", server.DefaultShutdownGrace, "how `long` transfers in flight may finish at shutdown")
+	s.BoolVar(&f.allowForeign, "allow-foreign-data-address", false, "let PORT/EPRT name another address than the client's, a port below 1024 or one of mockftpd's own ports (an FTP bounce, RFC 2577)")
 	s.StringVar(&f.logFormat, "log-format", "text", "log `format`: text or json")
 	s.StringVar(&f.logLevel, "log-level", "info", "log `level`: debug (every command and reply), info, warn, error")
 	s.BoolVar(&f.scenarioOptional, "scenario-optional", false, "with -scenario, a missing file is not an error: serve without a scenario until the file appears")
@@ -194,23 +199,25 @@ func fillFromEnv(set *flag.FlagSet, env func(string) (string, bool)) error {
 // config turns the flags into a server configuration.
 func (f *serveFlags) config(logger *slog.Logger) (server.Config, error) {
 	cfg := server.Config{
-		Listen:              f.listen,
-		Root:                f.root,
-		PublicHost:          f.publicHost,
-		Banner:              f.banner,
-		IdleTimeout:         f.idleTimeout,
-		DataTimeout:         f.dataTimeout,
-		MaxConnections:      f.maxConnections,
-		MaxConnectionsPerIP: f.maxPerIP,
-		MaxLineLength:       f.maxLineLength,
-		Quota:               int64(f.quota),
-		MaxFileSize:         int64(f.maxFileSize),
-		JournalLimit:        f.journalLimit,
-		CertFile:            f.cert,
-		KeyFile:             f.key,
-		AllowAnonymous:      f.anonymous,
-		ShutdownGrace:       f.shutdownGrace,
-		Logger:              logger,
+		Listen:                  f.listen,
+		Root:                    f.root,
+		PublicHost:              f.publicHost,
+		Banner:                  f.banner,
+		IdleTimeout:             f.idleTimeout,
+		DataTimeout:             f.dataTimeout,
+		MaxConnections:          f.maxConnections,
+		MaxConnectionsPerIP:     f.maxPerIP,
+		MaxLineLength:           f.maxLineLength,
+		Quota:                   int64(f.quota),
+		MaxFileSize:             int64(f.maxFileSize),
+		JournalLimit:            f.journalLimit,
+		JournalBytes:            int64(f.journalBytes),
+		CertFile:                f.cert,
+		KeyFile:                 f.key,
+		AllowAnonymous:          f.anonymous,
+		ShutdownGrace:           f.shutdownGrace,
+		AllowForeignDataAddress: f.allowForeign,
+		Logger:                  logger,
 	}
 	var err error
 	if cfg.PassivePorts, err = server.ParsePortRange(f.passivePorts); err != nil {
@@ -442,6 +449,7 @@ func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Wr
 			fmt.Fprintf(stderr, "mockftpd: admin API: listen on %s: %v\n", adminAddr, err)
 			return 1
 		}
+		cfg.AdminAddr = adminLn.Addr().String() // active mode may not name it
 	}
 	srv, err := server.Start(cfg)
 	if err != nil {

@@ -129,7 +129,8 @@ func sessionOf(a net.Addr) *session {
 
 // Read, Write and Close are ftpserverlib using its control connection;
 // the engine does its work inside them, on ftpserverlib's goroutines (see
-// session.go): no goroutine of its own, no hand-off per command.
+// session.go and relay.go): no goroutine of its own, no hand-off per
+// command.
 func (c *upstreamConn) Read(b []byte) (int, error)  { return c.remote.sess.upstreamRead(b) }
 func (c *upstreamConn) Write(b []byte) (int, error) { return c.remote.sess.upstreamWrite(b) }
 

@@ -1,19 +1,31 @@
-package scenario
+// Package rules runs a scenario's rules inside a server: it numbers the
+// sessions, matches each command (or new connection) against the rules
+// with their counters and the scenario state, draws the seeded random
+// choices, and explains why a rule did not fire.
+//
+// It is the scenario language's interpreter, not part of the language: the
+// scenario package says what a rule means (its model, validation and
+// patterns); this package keeps the live state a running server needs and
+// is internal so that this protocol between it and the server can change
+// with them.
+package rules
 
 import (
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mockftpd/mockftpd/journal"
+	"github.com/mockftpd/mockftpd/scenario"
 )
 
-// Request is what the server asks a runtime about: a command line from the
-// client, or a new connection.
+// Request is what the server asks about: a command line from the client,
+// or a new connection.
 type Request struct {
 	// Event is EventCommand (or empty) for a command, EventConnect for a new
 	// control connection (Verb, Arg and User are then empty).
-	Event Event
+	Event scenario.Event
 	// Verb is the command's verb (compared without regard to case) and Arg
 	// its argument as sent.
 	Verb, Arg string
@@ -24,8 +36,8 @@ type Request struct {
 
 // Decision is a rule that fired for a request and the step to carry out.
 type Decision struct {
-	Rule *Rule // the rule that fired, in the runtime's scenario
-	Step *Step // the step to carry out, one of Rule.Steps
+	Rule *scenario.Rule // the rule that fired, in the runtime's scenario
+	Step *scenario.Step // the step to carry out, one of Rule.Steps
 	// Fire counts the rule's firings, this one included (1 for the first).
 	Fire int
 }
@@ -46,32 +58,13 @@ type Runtime struct {
 	delayRng *rand.Rand // delay ranges
 }
 
-// NewRuntime starts a runtime for sc, which should have passed Validate
-// (Parse and Load validate; NewRuntime fills defaults but cannot report
-// errors, and a rule whose pattern does not compile never matches). A nil sc
-// is an empty scenario. The runtime works on a normalised copy of sc.
-func NewRuntime(sc *Scenario) *Runtime {
+// New starts a runtime for sc, which must be normalized
+// ((*scenario.Scenario).Normalize): the runtime reads it and never changes
+// it, nor may anyone else from then on.
+func New(sc *scenario.Scenario) *Runtime {
 	rt := &Runtime{}
-	rt.install(sc)
+	rt.Replace(sc)
 	return rt
-}
-
-func prepare(sc *Scenario) *Scenario {
-	if sc == nil {
-		sc = &Scenario{Version: FormatVersion}
-	}
-	sc, _ = normalize(clone(sc), &locator{file: sc.Source}, nil) // defaults; errors are the caller's to check
-	return sc
-}
-
-// install swaps in sc with fresh counters, state and random sources.
-// The caller holds mu (or owns rt).
-func (rt *Runtime) install(sc *Scenario) {
-	sc = prepare(sc)
-	rt.cur.Store(compile(sc, nil))
-	rt.gen++
-	rt.state = ""
-	rt.seed(sc.Seed)
 }
 
 func (rt *Runtime) seed(s int64) {
@@ -81,16 +74,15 @@ func (rt *Runtime) seed(s int64) {
 
 // Scenario returns the scenario in force, with rules added by PrependRule.
 // It must not be changed.
-func (rt *Runtime) Scenario() *Scenario {
+func (rt *Runtime) Scenario() *scenario.Scenario {
 	return rt.cur.Load().sc
 }
 
-// Replace swaps in a new scenario at once (a hot reload): the rule counters,
-// the state and the random sources start afresh for it, while session
-// numbering goes on. Sessions already open match against the new rules from
-// their next command.
-func (rt *Runtime) Replace(sc *Scenario) {
-	sc = prepare(sc)
+// Replace swaps in sc, normalized, at once (a hot reload): the rule
+// counters, the state and the random sources start afresh for it, while
+// session numbering goes on. Sessions already open match against the new
+// rules from their next command.
+func (rt *Runtime) Replace(sc *scenario.Scenario) {
 	set := compile(sc, nil)
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -101,40 +93,25 @@ func (rt *Runtime) Replace(sc *Scenario) {
 }
 
 // PrependRule validates r against the scenario in force and puts it in
-// front of its rules (the scenario returned by Scenario is a new copy). The
+// front of its rules (the scenario Scenario returns is then a new one). The
 // other rules keep their counters.
-func (rt *Runtime) PrependRule(r Rule) error {
+func (rt *Runtime) PrependRule(r scenario.Rule) error {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	old := rt.cur.Load().sc
-	sc := *old
-	sc.Rules = make([]Rule, 0, len(old.Rules)+1)
+	old := rt.cur.Load()
+	sc := *old.sc
+	sc.Rules = make([]scenario.Rule, 0, len(old.sc.Rules)+1)
 	sc.Rules = append(sc.Rules, r)
-	sc.Rules = append(sc.Rules, old.Rules...)
-	sc.Rules[0].Steps = slices.Clone(r.Steps)
-	sc.Rules[0].When.Commands = slices.Clone(r.When.Commands)
-	loc := &locator{file: sc.Source, sc: &sc}
-	if loc.file == "" {
-		loc.file = sc.Name
-	}
-	v := &validator{sc: &sc, loc: loc, states: map[string]bool{}}
-	for i := range sc.Rules {
-		if s := sc.Rules[i].NextState; s != "" {
-			v.states[s] = true
-		}
-	}
-	v.rule(&sc.Rules[0], 0)
-	if err := finish(v.errs); err != nil {
+	sc.Rules = append(sc.Rules, old.sc.Rules...)
+	norm, err := sc.Normalize()
+	if err != nil {
 		return err
 	}
-	reuse := make(map[*Rule]*crule, len(old.Rules))
-	for i := range sc.Rules[1:] {
-		sc.Rules[i+1].Index = i + 1
-		c := rt.cur.Load().rules[i]
-		c.rule = &sc.Rules[i+1]
-		reuse[c.rule] = c
+	reuse := make(map[int]*crule, len(old.rules))
+	for i, c := range old.rules {
+		reuse[i+1] = c // the rule that was at i is at i+1
 	}
-	rt.cur.Store(compile(&sc, reuse))
+	rt.cur.Store(compile(norm, reuse))
 	return nil
 }
 
@@ -169,16 +146,17 @@ func (rt *Runtime) SetState(s string) {
 func (rt *Runtime) Reset() {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	rt.cur.Store(compile(rt.cur.Load().sc, nil))
+	sc := rt.cur.Load().sc
+	rt.cur.Store(compile(sc, nil))
 	rt.gen++
 	rt.state = ""
 	rt.sessions = 0
-	rt.seed(rt.cur.Load().sc.Seed)
+	rt.seed(sc.Seed)
 }
 
 // Delay returns how long to wait for d: Min for a fixed delay, or a value
 // drawn uniformly from [Min, Max] with the scenario's seeded source.
-func (rt *Runtime) Delay(d DelaySpec) time.Duration {
+func (rt *Runtime) Delay(d scenario.DelaySpec) time.Duration {
 	if d.Max <= d.Min {
 		return max(d.Min, 0)
 	}
@@ -283,7 +261,7 @@ func (s *Session) Match(req Request) (Decision, bool) {
 // with the fewest failing conditions, and says why it did not fire, e.g.
 // "arg /a.txt does not match glob /out/*". user, when not empty, replaces
 // req.User. The current state is used for state conditions.
-func (rt *Runtime) NearMiss(req Request, user string) (rule *Rule, why string, ok bool) {
+func (rt *Runtime) NearMiss(req Request, user string) (rule *scenario.Rule, why string, ok bool) {
 	if user != "" {
 		req.User = user
 	}
@@ -291,4 +269,42 @@ func (rt *Runtime) NearMiss(req Request, user string) (rule *Rule, why string, o
 	defer rt.mu.Unlock()
 	state := rt.state
 	return nearMiss(rt.cur.Load(), req, 0, &state)
+}
+
+// NearMisses lists, for the journal's commands no rule fired for, the
+// nearest rule and why it did not fire (the state each command met is not
+// known, so state conditions count as notes, not failures). Commands that
+// are alike (verb, argument, user, session) are explained once.
+func (rt *Runtime) NearMisses(entries []journal.Entry) []scenario.NearMiss {
+	type key struct {
+		verb, arg, user string
+		session         int
+	}
+	type answer struct {
+		rule, why string
+		ok        bool
+	}
+	seen := map[key]answer{}
+	var out []scenario.NearMiss
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	set := rt.cur.Load()
+	for i := range entries {
+		e := &entries[i]
+		if e.Rule != "" || e.Command == "" || e.Event() {
+			continue
+		}
+		k := key{e.Command, e.Arg, e.User, e.Session}
+		a, done := seen[k]
+		if !done {
+			if r, why, ok := nearMiss(set, Request{Verb: e.Command, Arg: e.Arg, User: e.User}, e.Session, nil); ok {
+				a = answer{r.Label(), why, true}
+			}
+			seen[k] = a
+		}
+		if a.ok {
+			out = append(out, scenario.NearMiss{Entry: *e, Rule: a.rule, Why: a.why})
+		}
+	}
+	return out
 }

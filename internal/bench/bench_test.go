@@ -289,3 +289,37 @@ func TestTargetsAgree(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkNOOPJournalLoaded is mockftpd's NOOP round trip with a journal
+// of 100,000 entries, a Wait pending on it and the admin API reading it
+// every 500 ms, next to the same without ("plain"); p99-µs is the 99th
+// percentile of the round trips.
+func BenchmarkNOOPJournalLoaded(b *testing.B) {
+	for _, loaded := range []bool{false, true} {
+		name := "plain"
+		if loaded {
+			name = "loaded"
+		}
+		b.Run(name, func(b *testing.B) {
+			t, err := StartMockftpd(10)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = t.Close() })
+			if loaded {
+				stop := JournalLoad(t, JournalEntries, JournalReadEvery)
+				b.Cleanup(stop)
+			}
+			c := ready(b, t)
+			var ds []time.Duration
+			for b.Loop() {
+				d, err := RoundTrips(c, "NOOP", 200, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ds = append(ds, d...)
+			}
+			b.ReportMetric(float64(Percentile(ds, 0.99).Microseconds()), "p99-µs")
+		})
+	}
+}

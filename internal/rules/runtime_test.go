@@ -1,17 +1,22 @@
-package scenario
+package rules
 
 import (
 	"fmt"
-	"path"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mockftpd/mockftpd/scenario"
 )
 
-func mustParse(t testing.TB, src string) *Scenario {
+func mustParse(t testing.TB, src string) *scenario.Scenario {
 	t.Helper()
-	sc, err := Parse("test.yaml", []byte(src))
+	sc, err := scenario.Parse("test.yaml", []byte(src))
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
@@ -26,7 +31,7 @@ func codes(s *Session, user string, cmds ...string) string {
 	for _, c := range cmds {
 		req := Request{User: user}
 		if c == "@connect" {
-			req.Event = EventConnect
+			req.Event = scenario.EventConnect
 		} else {
 			req.Verb, req.Arg, _ = strings.Cut(c, " ")
 		}
@@ -45,96 +50,38 @@ func codes(s *Session, user string, cmds ...string) string {
 	return strings.Join(out, " ")
 }
 
-// matchCases are rule lists, and the outcome of commands sent in one
-// session: the first reply code of the step that fired, "pass", the then
-// of a step without reply, or "-" when no rule fired.
-var matchCases = []struct {
-	name  string
-	rules string
-	user  string
-	cmds  []string
-	want  string
-}{
-	{"one verb", `- {when: {command: STOR}, reply: 452}`, "",
-		[]string{"STOR a", "RETR a", "stor b"}, "452 - 452"},
-	{"several verbs", `- {when: {command: [LIST, NLST]}, reply: 450}`, "",
-		[]string{"LIST", "NLST /x", "MLSD"}, "450 450 -"},
-	{"any verb", `- {when: {command: "*"}, reply: 421}`, "",
-		[]string{"USER a", "FOO"}, "421 421"},
-	{"no when", `- {reply: 500}`, "",
-		[]string{"NOOP", "@connect"}, "500 -"},
-	{"connect event", `- {when: {event: connect}, reply: [120 Wait, 220 Ready]}`, "",
-		[]string{"@connect", "USER a"}, "120 -"},
-	{"arg exact", `- {when: {command: RETR, arg: /a.txt}, reply: 550}`, "",
-		[]string{"RETR /a.txt", "RETR /b.txt", "RETR /a.txt2"}, "550 - -"},
-	{"arg glob", `- {when: {command: RETR, arg: {glob: "/out/*.csv"}}, reply: 550}`, "",
-		[]string{"RETR /out/a.csv", "RETR /out/sub/a.csv", "RETR /out/a.txt"}, "550 - -"},
-	{"arg glob **", `- {when: {command: RETR, arg: {glob: "/out/**"}}, reply: 550}`, "",
-		[]string{"RETR /out/a.csv", "RETR /out/sub/a.csv", "RETR /in/a"}, "550 550 -"},
-	{"arg regex", `- {when: {command: CWD, arg: {regex: "^/te?mp"}}, reply: 550}`, "",
-		[]string{"CWD /tmp/x", "CWD /temp", "CWD /x/tmp"}, "550 550 -"},
-	{"empty arg", `- {when: {command: LIST, arg: ""}, reply: 550}`, "",
-		[]string{"LIST", "LIST /x"}, "550 -"},
-	{"user", `- {when: {command: STOR, user: bob}, reply: 532}`, "bob",
-		[]string{"STOR a"}, "532"},
-	{"other user", `- {when: {command: STOR, user: bob}, reply: 532}`, "alice",
-		[]string{"STOR a"}, "-"},
-	{"user glob", `- {when: {command: STOR, user: "guest*"}, reply: 532}`, "guest42",
-		[]string{"STOR a"}, "532"},
-	{"nth per session", `- {when: {command: STOR, nth: 2}, reply: 452}`, "",
-		[]string{"STOR a", "RETR a", "STOR b", "STOR c"}, "- - 452 -"},
-	{"nth counts only matching commands", `- {when: {command: STOR, arg: {glob: "*.csv"}, nth: 2}, reply: 452}`, "",
-		[]string{"STOR a.csv", "STOR b.txt", "STOR c.csv"}, "- - 452"},
-	{"nth counts even when an earlier rule fires", `
-- {when: {command: STOR}, reply: 450, times: 1}
-- {when: {command: STOR, nth: 2}, reply: 452}`, "",
-		[]string{"STOR a", "STOR b", "STOR c"}, "450 452 -"},
-	{"times", `- {when: {command: NOOP}, reply: 421, times: 2}`, "",
-		[]string{"NOOP", "NOOP", "NOOP"}, "421 421 -"},
-	{"first match wins", `
-- {when: {command: RETR, arg: /a}, reply: 550}
-- {when: {command: RETR}, reply: 450}
-- {when: {command: "*"}, reply: 500}`, "",
-		[]string{"RETR /a", "RETR /b", "STOR /a"}, "550 450 500"},
-	{"times exhausted gives way to later rules", `
-- {when: {command: RETR}, reply: 450, times: 1}
-- {when: {command: RETR}, reply: 451}`, "",
-		[]string{"RETR", "RETR"}, "450 451"},
-	{"state and next_state", `
-- {when: {command: QUIT}, next_state: down}
-- {when: {command: "*", state: down}, reply: 421, then: close}`, "",
-		[]string{"NOOP", "QUIT", "NOOP", "USER x"}, "- pass 421 421"},
-	{"responses exhausted pass", `
-- when: {command: RETR}
-  responses: [{reply: 450}, {reply: 451}]
-- {when: {command: RETR}, reply: 550}`, "",
-		[]string{"RETR", "RETR", "RETR", "RETR"}, "450 451 550 550"},
-	{"responses exhausted repeat", `
-- when: {command: RETR}
-  responses: [{reply: 450}, {pass: true}]
-  exhausted: repeat`, "",
-		[]string{"RETR", "RETR", "RETR"}, "450 pass pass"},
-	{"responses exhausted cycle", `
-- when: {command: RETR}
-  responses: [{reply: 450}, {reply: 451}, {then: reset}]
-  exhausted: cycle`, "",
-		[]string{"RETR", "RETR", "RETR", "RETR", "RETR"}, "450 451 reset 450 451"},
-	{"shorthand repeats", `- {when: {command: RETR}, reply: 450}`, "",
-		[]string{"RETR", "RETR", "RETR"}, "450 450 450"},
-	{"then without reply", `- {when: {command: STOR}, then: close}`, "",
-		[]string{"STOR x"}, "close"},
-}
-
 func TestMatch(t *testing.T) {
-	for _, tc := range matchCases {
-		t.Run(tc.name, func(t *testing.T) {
-			sc := mustParse(t, "version: 1\nrules:\n"+indent(tc.rules))
-			rt := NewRuntime(sc)
-			if got := codes(rt.NewSession(), tc.user, tc.cmds...); got != tc.want {
-				t.Errorf("got %q, want %q", got, tc.want)
+	cases := loadMatchCases(t)
+	if len(cases) < 25 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			sc := mustParse(t, "version: 1\nrules:\n"+indent(tc.Rules))
+			rt := newRuntime(sc)
+			if got := codes(rt.NewSession(), tc.User, tc.Cmds...); got != tc.Want {
+				t.Errorf("got %q, want %q", got, tc.Want)
 			}
 		})
 	}
+}
+
+// matchCase is one case of testdata/match-cases.yaml.
+type matchCase struct {
+	Name, Rules, User, Want string
+	Cmds                    []string
+}
+
+func loadMatchCases(t *testing.T) []matchCase {
+	b, err := os.ReadFile(filepath.Join("testdata", "match-cases.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []matchCase
+	if err := yaml.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	return cases
 }
 
 func indent(s string) string {
@@ -153,7 +100,7 @@ rules:
   - {name: per session, when: {command: STOR, nth: 2}, reply: 452}
   - {name: global, when: {command: RETR, nth: 3, count: global}, reply: 451}
 `)
-	rt := NewRuntime(sc)
+	rt := newRuntime(sc)
 	s1, s2, s3 := rt.NewSession(), rt.NewSession(), rt.NewSession()
 	if s1.Number() != 1 || s2.Number() != 2 || s3.Number() != 3 {
 		t.Fatalf("numbers %d %d %d", s1.Number(), s2.Number(), s3.Number())
@@ -175,7 +122,7 @@ func TestMatchDecision(t *testing.T) {
 rules:
   - {name: flaky, when: {command: RETR}, reply: 450, times: 3}
 `)
-	rt := NewRuntime(sc)
+	rt := newRuntime(sc)
 	s := rt.NewSession()
 	for i := 1; i <= 3; i++ {
 		d, ok := s.Match(Request{Verb: "retr", Arg: "x"})
@@ -198,7 +145,7 @@ rules:
   - {when: {command: MKD, probability: 0.3}, reply: 550}
 `
 	run := func(seed int) string {
-		rt := NewRuntime(mustParse(t, fmt.Sprintf(src, seed)))
+		rt := newRuntime(mustParse(t, fmt.Sprintf(src, seed)))
 		s := rt.NewSession()
 		var b strings.Builder
 		for range 200 {
@@ -221,7 +168,7 @@ rules:
 		t.Errorf("fired %d times in 200 at p=0.3", n)
 	}
 	// Reset replays the same draws.
-	rt := NewRuntime(mustParse(t, fmt.Sprintf(src, 42)))
+	rt := newRuntime(mustParse(t, fmt.Sprintf(src, 42)))
 	first := codes(rt.NewSession(), "", "MKD a", "MKD b", "MKD c", "MKD d", "MKD e", "MKD f")
 	rt.Reset()
 	if again := codes(rt.NewSession(), "", "MKD a", "MKD b", "MKD c", "MKD d", "MKD e", "MKD f"); again != first {
@@ -230,13 +177,13 @@ rules:
 }
 
 func TestDelay(t *testing.T) {
-	rt := NewRuntime(mustParse(t, "version: 1\nseed: 9\n"))
-	if d := rt.Delay(DelaySpec{Min: time.Second}); d != time.Second {
+	rt := newRuntime(mustParse(t, "version: 1\nseed: 9\n"))
+	if d := rt.Delay(scenario.DelaySpec{Min: time.Second}); d != time.Second {
 		t.Errorf("fixed delay %v", d)
 	}
 	var first []time.Duration
 	for range 50 {
-		d := rt.Delay(DelaySpec{Min: 100 * time.Millisecond, Max: 2 * time.Second})
+		d := rt.Delay(scenario.DelaySpec{Min: 100 * time.Millisecond, Max: 2 * time.Second})
 		if d < 100*time.Millisecond || d > 2*time.Second {
 			t.Fatalf("delay %v out of range", d)
 		}
@@ -244,14 +191,14 @@ func TestDelay(t *testing.T) {
 	}
 	rt.Reset()
 	for i := range 50 {
-		if d := rt.Delay(DelaySpec{Min: 100 * time.Millisecond, Max: 2 * time.Second}); d != first[i] {
+		if d := rt.Delay(scenario.DelaySpec{Min: 100 * time.Millisecond, Max: 2 * time.Second}); d != first[i] {
 			t.Fatalf("draw %d after Reset: %v, want %v", i, d, first[i])
 		}
 	}
 }
 
 func TestRuntimeStateAndReset(t *testing.T) {
-	rt := NewRuntime(mustParse(t, `version: 1
+	rt := newRuntime(mustParse(t, `version: 1
 rules:
   - {when: {command: QUIT}, next_state: down, times: 1}
   - {when: {state: down}, reply: 421, then: close}
@@ -283,7 +230,7 @@ rules:
 }
 
 func TestRuntimeReplacePrependClear(t *testing.T) {
-	rt := NewRuntime(mustParse(t, `version: 1
+	rt := newRuntime(mustParse(t, `version: 1
 rules:
   - {when: {command: STOR, nth: 2, count: global}, reply: 452}
 `))
@@ -305,7 +252,7 @@ rules:
 		t.Errorf("session numbering restarted: %d", n)
 	}
 
-	err := rt.PrependRule(On("STOR").Arg("/x").Reply(553, "").Build())
+	err := rt.PrependRule(scenario.On("STOR").Arg("/x").Reply(553, "").Build())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +263,7 @@ rules:
 	if got := codes(s, "", "STOR /x", "STOR d"); got != "553 -" {
 		t.Errorf("after PrependRule: %q", got)
 	}
-	err = rt.PrependRule(On("STOR").Reply(99, "").Build())
+	err = rt.PrependRule(scenario.On("STOR").Reply(99, "").Build())
 	if err == nil || !strings.Contains(err.Error(), "expected a reply code between 100 and 699, got 99") {
 		t.Errorf("PrependRule of a bad rule: %v", err)
 	}
@@ -329,7 +276,7 @@ rules:
 // TestConcurrentGlobalNth: 20 goroutines send STOR at once; exactly the 5th
 // and the 10th (counted globally) get 452 and 552, everything else passes.
 func TestConcurrentGlobalNth(t *testing.T) {
-	rt := NewRuntime(mustParse(t, `version: 1
+	rt := newRuntime(mustParse(t, `version: 1
 rules:
   - {when: {command: STOR, nth: 5, count: global}, reply: 452}
   - {when: {command: STOR, nth: 10, count: global}, reply: 552}
@@ -378,7 +325,7 @@ rules:
 }
 
 func TestNearMiss(t *testing.T) {
-	rt := NewRuntime(mustParse(t, `version: 1
+	rt := newRuntime(mustParse(t, `version: 1
 rules:
   - {name: out only, when: {command: STOR, arg: {glob: "/out/*"}}, reply: 452}
   - {name: bob only, when: {command: RETR, user: bob, arg: /a.txt}, reply: 550}
@@ -411,43 +358,16 @@ rules:
 	}
 }
 
-func TestGlob(t *testing.T) {
-	for _, tc := range []struct {
-		glob, s string
-		want    bool
-	}{
-		{"/a/*", "/a/b", true}, {"/a/*", "/a/b/c", false}, {"/a/**", "/a/b/c", true},
-		{"**.csv", "/x/y.csv", true}, {"/a/?", "/a/b", true}, {"/a/?", "/a/bc", false},
-		{"[a-c]x", "bx", true}, {"[^a-c]x", "dx", true}, {"[^a-c]x", "ax", false},
-		{`\*`, "*", true}, {`\*`, "a", false}, {"a.b", "axb", false}, {"(x)", "(x)", true},
-		{"CHMOD **", "CHMOD 755 /a/b", true}, {"", "", true}, {"", "a", false},
-	} {
-		re, err := compileGlob(tc.glob)
-		if err != nil {
-			t.Errorf("%q: %v", tc.glob, err)
-			continue
-		}
-		if got := re.MatchString(tc.s); got != tc.want {
-			t.Errorf("glob %q on %q = %v", tc.glob, tc.s, got)
-		}
-		if !strings.Contains(tc.glob, "**") {
-			if pm, _ := path.Match(tc.glob, tc.s); pm != tc.want {
-				t.Errorf("path.Match disagrees on %q %q", tc.glob, tc.s)
-			}
-		}
-	}
-}
-
 func benchRuntime(b *testing.B, others int) *Session {
-	sc := &Scenario{Version: 1}
+	sc := &scenario.Scenario{Version: 1}
 	for i := range others {
-		sc.Rules = append(sc.Rules, On(fmt.Sprintf("X%d", i)).Arg("/nope").Reply(550, "").Build())
+		sc.Rules = append(sc.Rules, scenario.On(fmt.Sprintf("X%d", i)).Arg("/nope").Reply(550, "").Build())
 	}
-	sc.Rules = append(sc.Rules, On("STOR").ArgGlob("/out/*").Reply(452, "").Build())
+	sc.Rules = append(sc.Rules, scenario.On("STOR").ArgGlob("/out/*").Reply(452, "").Build())
 	if err := sc.Validate(); err != nil {
 		b.Fatal(err)
 	}
-	return NewRuntime(sc).NewSession()
+	return newRuntime(sc).NewSession()
 }
 
 func benchMatch(b *testing.B, others int) {
@@ -463,3 +383,12 @@ func benchMatch(b *testing.B, others int) {
 }
 
 func BenchmarkMatch1Rule(b *testing.B) { benchMatch(b, 0) }
+
+// newRuntime normalizes sc and starts a runtime for it.
+func newRuntime(sc *scenario.Scenario) *Runtime {
+	n, err := sc.Normalize()
+	if err != nil {
+		panic(err)
+	}
+	return New(n)
+}

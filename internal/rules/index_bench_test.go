@@ -1,8 +1,10 @@
-package scenario
+package rules
 
 import (
 	"strconv"
 	"testing"
+
+	"github.com/mockftpd/mockftpd/scenario"
 )
 
 // The rule-index benchmarks match the request of benchMatch (STOR
@@ -13,16 +15,16 @@ import (
 // indexBenchVerbs are verbs the benchmark request never uses.
 var indexBenchVerbs = []string{"SITE", "RNFR", "RNTO", "MKD", "RMD", "SIZE", "MDTM", "APPE", "STOU", "CWD", "CDUP", "REST", "ALLO"}
 
-func benchIndexed(b *testing.B, rule func(i int) *RuleBuilder) {
-	sc := New("bench-index")
+func benchIndexed(b *testing.B, rule func(i int) *scenario.RuleBuilder) {
+	sc := scenario.New("bench-index")
 	for i := range 10000 {
 		sc.Rule(rule(i))
 	}
-	sc.Rule(On("STOR").ArgGlob("/out/*").Reply(452, ""))
+	sc.Rule(scenario.On("STOR").ArgGlob("/out/*").Reply(452, ""))
 	if err := sc.Validate(); err != nil {
 		b.Fatal(err)
 	}
-	s := NewRuntime(sc).NewSession()
+	s := newRuntime(sc).NewSession()
 	req := Request{Verb: "STOR", Arg: "/out/a.csv", User: "alice"}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -36,8 +38,8 @@ func benchIndexed(b *testing.B, rule func(i int) *RuleBuilder) {
 // BenchmarkMatch10000RulesOtherVerbs: 10,000 rules on verbs other than the
 // request's, each with an exact argument.
 func BenchmarkMatch10000RulesOtherVerbs(b *testing.B) {
-	benchIndexed(b, func(i int) *RuleBuilder {
-		return On(indexBenchVerbs[i%len(indexBenchVerbs)]).Arg("/never-sent-"+strconv.Itoa(i)).Reply(550, "")
+	benchIndexed(b, func(i int) *scenario.RuleBuilder {
+		return scenario.On(indexBenchVerbs[i%len(indexBenchVerbs)]).Arg("/never-sent-"+strconv.Itoa(i)).Reply(550, "")
 	})
 }
 
@@ -45,16 +47,16 @@ func BenchmarkMatch10000RulesOtherVerbs(b *testing.B) {
 // verb, each with an exact argument the request does not use (the common
 // large scenario: many files, one rule each).
 func BenchmarkMatch10000RulesSameVerbOtherArgs(b *testing.B) {
-	benchIndexed(b, func(i int) *RuleBuilder {
-		return On("STOR").Arg("/never-sent-"+strconv.Itoa(i)).Reply(550, "")
+	benchIndexed(b, func(i int) *scenario.RuleBuilder {
+		return scenario.On("STOR").Arg("/never-sent-"+strconv.Itoa(i)).Reply(550, "")
 	})
 }
 
 // BenchmarkMatch10000RulesAnyVerbOtherArgs: 10,000 rules for any verb, each
 // with an exact argument the request does not use.
 func BenchmarkMatch10000RulesAnyVerbOtherArgs(b *testing.B) {
-	benchIndexed(b, func(i int) *RuleBuilder {
-		return On().Arg("/never-sent-"+strconv.Itoa(i)).Reply(550, "")
+	benchIndexed(b, func(i int) *scenario.RuleBuilder {
+		return scenario.On().Arg("/never-sent-"+strconv.Itoa(i)).Reply(550, "")
 	})
 }
 
@@ -62,27 +64,27 @@ func BenchmarkMatch10000RulesAnyVerbOtherArgs(b *testing.B) {
 // an exact argument, of which the request's argument has one (with an nth
 // that has passed): the index must still visit that one.
 func BenchmarkMatch10000RulesSameVerbExactHit(b *testing.B) {
-	benchIndexed(b, func(i int) *RuleBuilder {
+	benchIndexed(b, func(i int) *scenario.RuleBuilder {
 		if i == 5000 {
-			return On("STOR").Arg("/out/a.csv").Nth(1).Reply(551, "")
+			return scenario.On("STOR").Arg("/out/a.csv").Nth(1).Reply(551, "")
 		}
-		return On("STOR").Arg("/never-sent-"+strconv.Itoa(i)).Reply(550, "")
+		return scenario.On("STOR").Arg("/never-sent-"+strconv.Itoa(i)).Reply(550, "")
 	})
 }
 
 // BenchmarkCompile10000Rules is the cost of building the index, paid by
 // NewRuntime, Replace, Reset, ClearRules and every PrependRule.
 func BenchmarkCompile10000Rules(b *testing.B) {
-	sc := New("bench-compile")
+	sc := scenario.New("bench-compile")
 	for i := range 10000 {
-		sc.Rule(On(indexBenchVerbs[i%3]).Arg("/never-sent-"+strconv.Itoa(i)).Reply(550, ""))
+		sc.Rule(scenario.On(indexBenchVerbs[i%3]).Arg("/never-sent-"+strconv.Itoa(i)).Reply(550, ""))
 	}
 	if err := sc.Validate(); err != nil {
 		b.Fatal(err)
 	}
-	reuse := map[*Rule]*crule{}
+	reuse := map[int]*crule{}
 	for i := range sc.Rules {
-		reuse[&sc.Rules[i]] = compileRule(&sc.Rules[i])
+		reuse[i] = compileRule(&sc.Rules[i])
 	}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -7,12 +7,56 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"sync"
 	"time"
+
+	"github.com/mockftpd/mockftpd/journal"
 )
+
+// startTLS makes the control connection TLS: from the first byte for
+// implicit FTPS, after a 234 to AUTH for explicit (protP: AUTH TLS-P or
+// SSL, which protect the data connections too). The handshake reads
+// through the line reader, since the client may have sent its ClientHello
+// right behind the AUTH line; the line reader then reads the TLS
+// connection. false means the handshake failed.
+func (s *session) startTLS(protP bool) bool {
+	cfg, err := s.srv.tls.get()
+	if err != nil {
+		s.logger().Warn("TLS unavailable", "err", err)
+		s.end(journal.ReasonServerError, closeNow) // the server's fault, not the client's
+		return false
+	}
+	prev := new(lineReader)
+	*prev = s.in // what it holds is read first; s.in changes below
+	tc := tls.Server(&bufferedConn{Conn: s.raw, r: prev}, cfg)
+	_ = s.raw.SetDeadline(time.Now().Add(s.srv.cfg.DataTimeout))
+	if err := tc.Handshake(); err != nil {
+		s.debugf("TLS handshake failed", "err", err)
+		return false
+	}
+	_ = s.raw.SetDeadline(time.Time{})
+	s.armIdle()
+	s.mu.Lock()
+	s.conn = tc
+	s.tlsControl = true
+	s.protP = s.protP || protP
+	s.mu.Unlock()
+	s.in = newLineReader(tc, s.srv.cfg.MaxLineLength+2)
+	return true
+}
+
+// bufferedConn reads first what the line reader already holds.
+type bufferedConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // tlsSource hands out the server's TLS configuration, loading or generating
 // the certificate once, on first use, so that servers that never see
@@ -96,4 +140,20 @@ func selfSigned(hosts []string) (tls.Certificate, error) {
 		return tls.Certificate{}, fmt.Errorf("parse TLS certificate: %w", err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
+}
+
+// Certificate is the certificate the server's FTPS connections present
+// (made at first use when none was configured).
+func (s *Server) Certificate() (*x509.Certificate, error) {
+	cfg, err := s.tls.get()
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Certificates) == 0 || len(cfg.Certificates[0].Certificate) == 0 {
+		return nil, errors.New("the TLS configuration has no certificate")
+	}
+	if leaf := cfg.Certificates[0].Leaf; leaf != nil {
+		return leaf, nil
+	}
+	return x509.ParseCertificate(cfg.Certificates[0].Certificate[0])
 }
