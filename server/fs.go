@@ -37,13 +37,6 @@ func newFilesystem(cfg *Config) (afero.Fs, error) {
 	}
 }
 
-// closeFilesystem releases the host directory the server opened (a
-// caller's filesystem is the caller's).
-func (s *Server) closeFilesystem() {
-	if h, ok := s.fs.(*hostfs.Fs); ok && s.cfg.Fs == nil {
-		_ = h.Close()
-	}
-}
 
 // seedFiles writes a scenario's initial files into fsys.
 func seedFiles(fsys afero.Fs, sc *scenario.Scenario) error {
@@ -175,7 +168,7 @@ var errNegativeOffset = errors.New("a negative REST offset")
 // were there before (see keep_partial).
 func (f *sessionFs) GetHandle(name string, flags int, offset int64) (ftpserver.FileTransfer, error) {
 	if offset < 0 {
-		return nil, errNegativeOffset
+		return nil, &os.PathError{Op: "seek", Path: path.Clean("/" + filepath.ToSlash(name)), Err: errNegativeOffset}
 	}
 	file, err := f.open(name, flags, 0o666, offset)
 	if err != nil {

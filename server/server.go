@@ -469,7 +469,9 @@ func (s *Server) Close() error {
 		_ = s.ftp.Stop()
 		s.wg.Wait()
 		s.upstreams.Wait()
-		s.closeFilesystem()
+		// A -root folder's handle stays open (the garbage collector
+		// releases it): ReadFile and Fs keep working after Close, to read
+		// what clients left.
 	})
 	return nil
 }
