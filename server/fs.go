@@ -37,7 +37,6 @@ func newFilesystem(cfg *Config) (afero.Fs, error) {
 	}
 }
 
-
 // seedFiles writes a scenario's initial files into fsys.
 func seedFiles(fsys afero.Fs, sc *scenario.Scenario) error {
 	base := "."
