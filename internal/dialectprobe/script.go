@@ -111,10 +111,6 @@ var Script = []Session{
 		Xfer("RETR nosuch", "RETR not-found"),
 		Xfer("RETR secret.txt", "RETR permission"),
 		Xfer("RETR sub", "RETR is-dir"),
-		Put("STOR up.txt", "STOR ok", "uploaded\n"),
-		Put("APPE up.txt", "APPE ok", "more\n"),
-		Put("STOR nosuch/x.txt", "STOR not-found", "x\n"),
-		Put("STOR /new.txt", "STOR permission", "x\n"),
 		Xfer("LIST", "LIST ok"),
 		Xfer("LIST -a", "LIST all"),
 		Xfer("LIST a.txt", "LIST file"),
@@ -127,6 +123,10 @@ var Script = []Session{
 		Cmd("MLST nosuch", "MLST not-found"),
 		Cmd("STAT a.txt", "STAT file"),
 		Cmd("STAT sub", "STAT dir"),
+		Put("STOR up.txt", "STOR ok", "uploaded\n"),
+		Put("APPE up.txt", "APPE ok", "more\n"),
+		Put("STOR nosuch/x.txt", "STOR not-found", "x\n"),
+		Put("STOR /new.txt", "STOR permission", "x\n"),
 		Cmd("MKD newdir", "MKD ok"),
 		Cmd("MKD newdir", "MKD exists"),
 		Cmd("MKD nosuch/x", "MKD not-found"),
@@ -134,6 +134,7 @@ var Script = []Session{
 		Cmd("RMD newdir", "RMD ok"),
 		Cmd("RMD nosuch", "RMD not-found"),
 		Cmd("RMD sub", "RMD not-empty"),
+		Cmd("SITE CHMOD 600 up.txt", "SITE CHMOD"),
 		Cmd("DELE up.txt", "DELE ok"),
 		Cmd("DELE nosuch", "DELE not-found"),
 		Cmd("DELE sub", "DELE is-dir"),
@@ -144,7 +145,6 @@ var Script = []Session{
 		Cmd("RNTO a.txt", ""),
 		Cmd("RNFR nosuch", "RNFR not-found"),
 		Cmd("RNTO x.txt", "RNTO bad-sequence"),
-		Cmd("SITE CHMOD 644 crlf.txt", "SITE CHMOD"),
 		Cmd("SITE HELP", "SITE HELP"),
 		Cmd("SITE NOSUCH", "SITE unknown"),
 		Cmd("XFOO", "unknown"),
@@ -152,6 +152,8 @@ var Script = []Session{
 		Cmd("OPTS MLST type;size;", "OPTS MLST"),
 		Cmd("EPSV", "EPSV ok"),
 		Cmd("PASV", "PASV ok"),
+		Cmd("PORT 127,0,0,1,4,1", "PORT ok"),
+		Cmd("EPRT |1|127.0.0.1|1025|", "EPRT ok"),
 		Cmd("ABOR", "ABOR idle"),
 		Cmd("PBSZ 0", "PBSZ plain"),
 		Cmd("PROT P", "PROT plain"),
@@ -159,7 +161,7 @@ var Script = []Session{
 		Cmd("QUIT", "QUIT ok"),
 	}},
 	{Name: "plain-auth", Steps: []Step{
-		Cmd("AUTH TLS", "AUTH TLS"),
+		Cmd("AUTH TLS", "AUTH plain"),
 		Cmd("QUIT", "QUIT ok"),
 	}},
 	{Name: "tls", TLS: true, Steps: []Step{
@@ -176,7 +178,7 @@ var Script = []Session{
 		Xfer("NLST", "NLST clear"),
 		Cmd("PROT X", "PROT bad-arg"),
 		Cmd("CCC", "CCC tls"),
-		Cmd("NOOP", "NOOP after-ccc"),
+		Cmd("NOOP", "NOOP ok"),
 		Cmd("QUIT", "QUIT ok"),
 	}},
 	{Name: "tls-no-reuse", TLS: true, Steps: []Step{
@@ -221,6 +223,9 @@ func Seed(root, dir string, now time.Time) error {
 			if err := os.Symlink(f.Link, p); err != nil {
 				return err
 			}
+			if err := lchtimes(p, mt); err != nil {
+				return err
+			}
 			continue
 		case f.Size > 0:
 			if err := os.WriteFile(p, nil, 0o666); err != nil {
@@ -253,5 +258,8 @@ func Seed(root, dir string, now time.Time) error {
 			return err
 		}
 	}
-	return os.Chtimes(dir, FixedTime, FixedTime)
+	if err := os.Chtimes(dir, FixedTime, FixedTime); err != nil {
+		return err
+	}
+	return os.Chtimes(root, FixedTime, FixedTime)
 }
