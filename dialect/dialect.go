@@ -53,6 +53,9 @@ type Dialect struct {
 	// Defaults are the values of variables the server shows but mockftpd
 	// does not track (its host name, its client limit...).
 	Defaults Vars
+	// Unverified lists the replies no cited source shows: written from
+	// the server's known wording, and marked in docs/dialects.md.
+	Unverified []Key
 
 	// Listing is how LIST, NLST, MLSD and MLST (and STAT with a path)
 	// write directory entries.
@@ -89,6 +92,8 @@ func (k Key) Outcome() string { _, o, _ := strings.Cut(string(k), " "); return o
 const (
 	OK          = "ok"            // it worked
 	Start       = "start"         // the 1xx that opens a transfer's data connection
+	AlreadyOpen = "open"          // the 1xx when the client opened the data connection before the command (IIS's 125)
+	Refused     = "refused"       // the server refuses the command outright (ProFTPD's APPE)
 	NotFound    = "not-found"     // no such file or directory
 	Permission  = "permission"    // permission denied
 	Exists      = "exists"        // MKD of something that exists
@@ -240,6 +245,10 @@ var VarNames = map[string]string{
 	"clients":    "the sessions connected when this one logged in",
 	"max-users":  "the most sessions the server allows",
 	"servername": "the server's configured name",
+	"bytes":      "the bytes transferred in the session",
+	"files":      "the files transferred in the session",
+	"traffic":    "the bytes of the session's data and control traffic",
+	"transfers":  "the transfers of the session",
 }
 
 // StrError is the C library's text for a failure outcome, as servers

@@ -55,10 +55,16 @@ type Format struct {
 	// Line writes one entry of LIST (and of STAT with a path), without
 	// its line end.
 	Line func(f *Format, e Entry, now time.Time) string
+	// Aligned writes the whole listing instead, when its columns depend
+	// on every entry (ls -l aligns them to the widest value).
+	Aligned func(f *Format, es []Entry, now time.Time) []string
 	// Owner and Group are shown for entries without their own; with
 	// Fixed, for every entry (servers without Unix owners).
 	Owner, Group string
 	Fixed        bool
+	// Perms, when set, writes the permissions column instead of the
+	// entry's mode (servers without Unix permissions).
+	Perms func(e Entry) string
 }
 
 func (f *Format) owner(e Entry) (string, string) {
@@ -84,8 +90,9 @@ type Listing struct {
 	// ShowHidden lists names starting with "." without -a; otherwise
 	// they need LIST -a.
 	ShowHidden bool
-	// DotDirs puts "." and ".." first in LIST -a.
-	DotDirs bool
+	// DotDirs puts "." and ".." first in LIST -a; DotDirsAlways in
+	// every LIST.
+	DotDirs, DotDirsAlways bool
 	// NLSTAll makes NLST list hidden names and "." and ".." too.
 	NLSTAll bool
 	// Facts are the MLSD and MLST facts in the order the server sends
@@ -123,23 +130,29 @@ type ListOptions struct {
 func (d *Dialect) LIST(entries []Entry, now time.Time, o ListOptions) []byte {
 	l := &d.Listing
 	shown := l.select_(entries, o.All || l.ShowHidden)
-	if o.All && l.DotDirs {
+	if (o.All && l.DotDirs) || l.DotDirsAlways {
 		shown = append(dots(o), shown...)
 	}
 	var b strings.Builder
 	if l.Total {
 		fmt.Fprintf(&b, "total %d\r\n", totalBlocks(shown))
 	}
-	for _, e := range shown {
-		b.WriteString(l.Format.Line(&l.Format, e, now))
+	for _, line := range l.Format.lines(shown, now) {
+		b.WriteString(line)
 		b.WriteString("\r\n")
 	}
 	return []byte(b.String())
 }
 
-// ListLine returns an entry's LIST line, without its line end.
-func (d *Dialect) ListLine(e Entry, now time.Time) string {
-	return d.Listing.Format.Line(&d.Listing.Format, e, now)
+func (f *Format) lines(es []Entry, now time.Time) []string {
+	if f.Aligned != nil {
+		return f.Aligned(f, es, now)
+	}
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = f.Line(f, e, now)
+	}
+	return out
 }
 
 // NLST returns the bytes of an NLST of entries.
@@ -355,7 +368,11 @@ func (u unixLine) line(f *Format, e Entry, now time.Time) string {
 	if e.Target != "" && e.Mode&fs.ModeSymlink != 0 {
 		name += " -> " + e.Target
 	}
-	return perms(e.Mode) + " " + fmt.Sprintf(u.links, e.links()) + " " + fmt.Sprintf(u.owner, o) + " " +
+	p := perms(e.Mode)
+	if f.Perms != nil {
+		p = f.Perms(e)
+	}
+	return p + " " + fmt.Sprintf(u.links, e.links()) + " " + fmt.Sprintf(u.owner, o) + " " +
 		fmt.Sprintf(u.group, g) + " " + fmt.Sprintf(size, e.Size) + " " + date + " " + name
 }
 
@@ -368,7 +385,31 @@ func cut(s string, n int) string {
 
 // unixFormat is a Format of ls -l lines.
 func unixFormat(u unixLine, owner, group string, fixed bool) Format {
+	if u.day == "" {
+		u.day = "02"
+	}
 	return Format{Line: func(f *Format, e Entry, now time.Time) string { return u.line(f, e, now) }, Owner: owner, Group: group, Fixed: fixed}
+}
+
+// lsFormat is GNU ls -l, as wu-ftpd runs it (/bin/ls -lgA): every
+// column as wide as its widest value.
+func lsFormat(owner, group string) Format {
+	return Format{Owner: owner, Group: group, Aligned: func(f *Format, es []Entry, now time.Time) []string {
+		var wl, wo, wg, ws int
+		for _, e := range es {
+			o, g := f.owner(e)
+			wl = max(wl, len(strconv.Itoa(e.links())))
+			wo, wg = max(wo, len(o)), max(wg, len(g))
+			ws = max(ws, len(strconv.FormatInt(e.Size, 10)))
+		}
+		u := unixLine{links: "%" + strconv.Itoa(wl) + "d", owner: "%-" + strconv.Itoa(wo) + "s", group: "%-" + strconv.Itoa(wg) + "s",
+			size: "%" + strconv.Itoa(ws) + "d", day: "_2", recent: withinDays(182, true)}
+		out := make([]string, len(es))
+		for i, e := range es {
+			out[i] = u.line(f, e, now)
+		}
+		return out
+	}}
 }
 
 // dosFormat is the MS-DOS "dir" format of IIS:
