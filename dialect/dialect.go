@@ -17,6 +17,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/mockftpd/mockftpd/internal/suggest"
 )
 
 // Dialect is how one FTP server product answers.
@@ -350,12 +352,14 @@ func All() []*Dialect {
 	return out
 }
 
-// Check returns an error naming the dialects when name is not one.
+// Check returns nil when name is a dialect, else an error naming the
+// dialects and the one name was likely meant to be.
 func Check(name string) error {
 	if _, ok := Lookup(name); ok {
 		return nil
 	}
-	return fmt.Errorf("unknown dialect %q (one of %s)", name, strings.Join(Names(), ", "))
+	names := Names()
+	return fmt.Errorf("unknown dialect %q (use %s or %s)%s", name, strings.Join(names[:len(names)-1], ", "), names[len(names)-1], suggest.DidYouMean(strings.TrimSpace(name), names))
 }
 
 var registry = map[string]*Dialect{}
