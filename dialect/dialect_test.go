@@ -151,3 +151,20 @@ func TestReplyFallbacks(t *testing.T) {
 		t.Errorf("Text of free lines = %q", got)
 	}
 }
+
+func TestSettings(t *testing.T) {
+	pure, _ := dialect.Lookup("pure-ftpd")
+	if s := pure.Settings(true, dialect.Vars{"server": "127.0.0.1"}); s.Banner != "" || s.Syst != "UNIX Type: L8" || len(s.Features) == 0 {
+		t.Errorf("pure-ftpd's greeting needs a session's values: %+v", s)
+	}
+	vs, _ := dialect.Lookup("vsftpd")
+	plain, withTLS := vs.Settings(false, nil), vs.Settings(true, nil)
+	if plain.Banner != "(vsFTPd 3.0.3)" || strings.Contains(strings.Join(plain.Features, ","), "AUTH TLS") || !strings.Contains(strings.Join(withTLS.Features, ","), "AUTH TLS") {
+		t.Errorf("vsftpd: %+v / %+v", plain, withTLS)
+	}
+	wu, _ := dialect.Lookup("wu-ftpd")
+	s := wu.Settings(false, nil)
+	if s.Features != nil || !strings.Contains(strings.Join(s.Disable, ","), "FEAT") || s.Banner != "localhost.localdomain FTP server (Version wu-2.6.2(1) Mon Jan 7 12:00:00 UTC 2002) ready." {
+		t.Errorf("wu-ftpd: %+v", s)
+	}
+}
