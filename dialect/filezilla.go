@@ -13,7 +13,7 @@ import (
 var FileZillaServer = register(&Dialect{
 	Name:    "filezilla-server",
 	Product: "FileZilla Server 1.8",
-	Summary: "SYST \"UNIX emulated by FileZilla.\"; LIST owner and group always \"ftp ftp\"; MLSD times with milliseconds (jlaffaye/ftp v0.2.4 drops such lines); FTPS data connections must resume the TLS session (425); UTF-8 always on (202)",
+	Summary: "SYST \"UNIX emulated by FileZilla.\"; LIST owner and group always \"ftp ftp\"; MLSD times with milliseconds and a \"perms\" fact; FTPS data connections must resume the TLS session (425); UTF-8 always on (202)",
 	Sources: []Source{
 		{"greeting", "github.com/Natizyskunk/vscode-sftp issue 506 (FileZilla Server 1.8.2 log: \"220-FileZilla Server 1.8.2\", \"220 Please visit https://filezilla-project.org/\")"},
 		{"AUTH TLS, USER, PASS, FEAT, TYPE I, OPTS UTF8, PBSZ, PROT P, EPSV, the 150 of MLSD, the 425 when the data connection does not resume the TLS session", "github.com/jlaffaye/ftp issue 342 (FileZilla Pro Enterprise Server 1.6.6 transcript), github.com/asbachb/ftp4j issue 9 and github.com/nova-video-player/aos-AVP issue 890 (\"425 Unable to build data connection: TLS session of data connection not resumed.\")"},

@@ -6,8 +6,8 @@ import "strings"
 
 // Closest returns the known word closest to w by edit distance, or ""
 // when none is close enough to be a likely typo: a few edits (more for
-// longer words), or the same word with another case or separator
-// ("idle-timeout", "IdleTimeout").
+// longer words), the same word with another case or separator
+// ("idle-timeout", "IdleTimeout"), or the start of a single known word.
 func Closest(w string, known []string) string {
 	best, bestD := "", 1<<30
 	lw := strings.ToLower(w)
@@ -35,6 +35,19 @@ func Closest(w string, known []string) string {
 		if norm(k) == norm(w) {
 			return k
 		}
+	}
+	// the start of one known word only ("filezilla" for "filezilla-server")
+	if len(w) >= 4 {
+		found := ""
+		for _, k := range known {
+			if strings.HasPrefix(strings.ToLower(k), lw) {
+				if found != "" {
+					return ""
+				}
+				found = k
+			}
+		}
+		return found
 	}
 	return ""
 }
