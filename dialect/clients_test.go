@@ -155,82 +155,77 @@ func compareParsed(t *testing.T, client, dialectName, verb string, got, exp []pa
 	}
 }
 
-func TestDialectListingsParseInJlaffaye(t *testing.T) {
+// eachListing runs read, in parallel per dialect, for each of the
+// dialect's listing commands (LIST, and MLSD where it has one), served by
+// a stub of its own.
+func eachListing(t *testing.T, read func(t *testing.T, d *dialect.Dialect, srv *ftpstub.Server, es []dialect.Entry, now time.Time, mlsd bool)) {
 	now := time.Now().UTC()
 	es := clientEntries(now)
 	for _, d := range dialect.All() {
 		t.Run(d.Name, func(t *testing.T) {
 			t.Parallel()
 			srv := ftpstub.Start(t, site(d, es, now))
-			for _, mlsd := range []bool{false, true} {
-				if mlsd && d.Listing.Facts == nil {
-					continue
-				}
-				opts := []ftp.DialOption{ftp.DialWithLocation(time.UTC)}
-				verb := "MLSD"
-				if !mlsd {
-					opts, verb = append(opts, ftp.DialWithDisabledMLSD(true)), "LIST"
-				}
-				c := testclient.Login(t, srv.Addr, "bob", "secret", opts...)
-				got, err := c.List("/pub")
-				if err != nil {
-					t.Fatalf("%s: %v\ncommands: %q", verb, err, srv.Commands())
-				}
-				var ps []parsed
-				for _, e := range got {
-					p := parsed{Name: e.Name, Dir: e.Type == ftp.EntryTypeFolder, Size: int64(e.Size)}
-					if p.Dir {
-						p.Size = -1
-					}
-					p.Time = e.Time.UTC().Format("2006-01-02 15:04")
-					if !mlsd && !isDOS(d) && e.Time.UTC().Hour() == 0 && e.Time.UTC().Minute() == 0 && now.Sub(e.Time) >= 150*24*time.Hour {
-						p.Time = e.Time.UTC().Format("2006-01-02")
-					}
-					ps = append(ps, p)
-				}
-				compareParsed(t, "jlaffaye", d.Name, verb, ps, want(d, es, now, mlsd))
-				names, err := c.NameList("/pub")
-				if err != nil {
-					t.Fatalf("NLST: %v", err)
-				}
-				var wantNames []string
-				for _, n := range strings.Split(strings.TrimSuffix(string(d.NLST(es, dialect.ListOptions{Dot: es[0], DotDot: es[0]})), "\r\n"), "\r\n") {
-					wantNames = append(wantNames, n)
-				}
-				if fmt.Sprint(names) != fmt.Sprint(wantNames) {
-					t.Errorf("NLST read as %q, want %q", names, wantNames)
-				}
-				_ = c.Quit()
+			read(t, d, srv, es, now, false)
+			if d.Listing.Facts != nil {
+				read(t, d, srv, es, now, true)
 			}
 		})
 	}
 }
 
+func verbOf(mlsd bool) string { return map[bool]string{false: "LIST", true: "MLSD"}[mlsd] }
+
+func TestDialectListingsParseInJlaffaye(t *testing.T) {
+	eachListing(t, func(t *testing.T, d *dialect.Dialect, srv *ftpstub.Server, es []dialect.Entry, now time.Time, mlsd bool) {
+		opts := []ftp.DialOption{ftp.DialWithLocation(time.UTC)}
+		if !mlsd {
+			opts = append(opts, ftp.DialWithDisabledMLSD(true))
+		}
+		verb := verbOf(mlsd)
+		c := testclient.Login(t, srv.Addr, "bob", "secret", opts...)
+		got, err := c.List("/pub")
+		if err != nil {
+			t.Fatalf("%s: %v\ncommands: %q", verb, err, srv.Commands())
+		}
+		var ps []parsed
+		for _, e := range got {
+			p := parsed{Name: e.Name, Dir: e.Type == ftp.EntryTypeFolder, Size: int64(e.Size)}
+			if p.Dir {
+				p.Size = -1
+			}
+			p.Time = e.Time.UTC().Format("2006-01-02 15:04")
+			if !mlsd && !isDOS(d) && e.Time.UTC().Hour() == 0 && e.Time.UTC().Minute() == 0 && now.Sub(e.Time) >= 150*24*time.Hour {
+				p.Time = e.Time.UTC().Format("2006-01-02")
+			}
+			ps = append(ps, p)
+		}
+		compareParsed(t, "jlaffaye", d.Name, verb, ps, want(d, es, now, mlsd))
+		names, err := c.NameList("/pub")
+		if err != nil {
+			t.Fatalf("NLST: %v", err)
+		}
+		wantNames := strings.Split(strings.TrimSuffix(string(d.NLST(es, dialect.ListOptions{Dot: es[0], DotDot: es[0]})), "\r\n"), "\r\n")
+		if fmt.Sprint(names) != fmt.Sprint(wantNames) {
+			t.Errorf("NLST read as %q, want %q", names, wantNames)
+		}
+		_ = c.Quit()
+	})
+}
+
 func TestDialectListingsParseInLFTP(t *testing.T) {
 	realclient.Require(t, realclient.LFTP)
-	now := time.Now().UTC()
-	es := clientEntries(now)
-	for _, d := range dialect.All() {
-		t.Run(d.Name, func(t *testing.T) {
-			t.Parallel()
-			srv := ftpstub.Start(t, site(d, es, now))
-			for _, mlsd := range []bool{false, true} {
-				if mlsd && d.Listing.Facts == nil {
-					continue
-				}
-				verb := map[bool]string{false: "LIST", true: "MLSD"}[mlsd]
-				s := realclient.Session{Addr: srv.Addr, User: "bob", Password: "secret"}
-				r := s.LFTP(t,
-					"set ftp:use-mlsd "+map[bool]string{false: "off", true: "on"}[mlsd],
-					"set ftp:timezone UTC",
-					"cls -1 -a -B -F -s --block-size=1 --filesize --date --time-style=%Y-%m-%dT%H:%M:%S /pub/")
-				if r.Exit != 0 {
-					t.Fatalf("lftp %s: %s\nstdout: %s\ncommands: %q", verb, r.Observed(), r.Stdout, srv.Commands())
-				}
-				compareParsed(t, "lftp", d.Name, verb, parseCls(t, r.Stdout, mlsd, isDOS(d)), want(d, es, now, mlsd))
-			}
-		})
-	}
+	eachListing(t, func(t *testing.T, d *dialect.Dialect, srv *ftpstub.Server, es []dialect.Entry, now time.Time, mlsd bool) {
+		verb := verbOf(mlsd)
+		s := realclient.Session{Addr: srv.Addr, User: "bob", Password: "secret"}
+		r := s.LFTP(t,
+			"set ftp:use-mlsd "+map[bool]string{false: "off", true: "on"}[mlsd],
+			"set ftp:timezone UTC",
+			"cls -1 -a -B -F -s --block-size=1 --filesize --date --time-style=%Y-%m-%dT%H:%M:%S /pub/")
+		if r.Exit != 0 {
+			t.Fatalf("lftp %s: %s\nstdout: %s\ncommands: %q", verb, r.Observed(), r.Stdout, srv.Commands())
+		}
+		compareParsed(t, "lftp", d.Name, verb, parseCls(t, r.Stdout, mlsd, isDOS(d)), want(d, es, now, mlsd))
+	})
 }
 
 // parseCls reads lftp's "cls -1 -F -s --filesize --date" lines:

@@ -344,8 +344,7 @@ type unixLine struct {
 	bigSize       string // for sizes of 10^10 or more (pure-ftpd), or ""
 	day           string // "02" (zero-padded) or "_2" (space-padded)
 	recent        recentFunc
-	ampm          bool // 12-hour clock
-	truncateNames int  // owner and group cut to this many bytes (0: never)
+	truncateNames int // owner and group cut to this many bytes (0: never)
 }
 
 func (u unixLine) line(f *Format, e Entry, now time.Time) string {
