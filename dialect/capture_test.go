@@ -15,7 +15,14 @@ import (
 
 var capture = flag.Bool("capture", false, "rewrite testdata/real/ from the real servers")
 
-func probeReal(t *testing.T, kind realftpd.Kind, withTLS bool) (dialectprobe.Transcript, time.Time) {
+// runs are the probe runs kept in testdata/real/: plain and passive, FTPS,
+// and active (PORT) data connections.
+var runs = []struct {
+	suffix      string
+	tls, active bool
+}{{"", false, false}, {"-tls", true, false}, {"-active", false, true}}
+
+func probeReal(t *testing.T, kind realftpd.Kind, withTLS, active bool) (dialectprobe.Transcript, time.Time) {
 	mode := realftpd.TLSNone
 	if withTLS {
 		mode = realftpd.TLSExplicit
@@ -25,7 +32,7 @@ func probeReal(t *testing.T, kind realftpd.Kind, withTLS bool) (dialectprobe.Tra
 	if err := dialectprobe.Seed(srv.Root, filepath.Join(srv.Root, "pub"), now); err != nil {
 		t.Fatal(err)
 	}
-	tg := dialectprobe.Target{Addr: srv.Addr, User: srv.User, Password: srv.Password, BadUser: srv.BadUser, BadPassword: srv.BadPassword, Dir: "pub"}
+	tg := dialectprobe.Target{Addr: srv.Addr, User: srv.User, Password: srv.Password, BadUser: srv.BadUser, BadPassword: srv.BadPassword, Dir: "pub", Active: active}
 	if withTLS {
 		pool := x509.NewCertPool()
 		pool.AppendCertsFromPEM(srv.CertPEM)
@@ -43,17 +50,13 @@ func TestCapture(t *testing.T) {
 		t.Skip("-capture not given")
 	}
 	for _, k := range realftpd.Kinds {
-		for _, withTLS := range []bool{false, true} {
-			tr, now := probeReal(t, k, withTLS)
-			name := string(k)
-			if withTLS {
-				name += "-tls"
-			}
+		for _, r := range runs {
+			tr, now := probeReal(t, k, r.tls, r.active)
 			out := "# now " + now.UTC().Format(time.RFC3339) + "\n" + tr.String()
 			if err := os.MkdirAll("testdata/real", 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join("testdata/real", name+".txt"), []byte(out), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join("testdata/real", string(k)+r.suffix+".txt"), []byte(out), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}

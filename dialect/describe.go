@@ -43,6 +43,7 @@ var aspectKeys = []struct{ name, verb, outcome string }{
 	{"EPSV", "EPSV", OK},
 	{"RETR: 1xx", "RETR", Start},
 	{"RETR: 1xx, data connection already open", "RETR", AlreadyOpen},
+	{"RETR: 1xx in active mode", "RETR", ActiveStart},
 	{"RETR: done", "RETR", OK},
 	{"RETR of a missing file", "RETR", NotFound},
 	{"RETR without permission", "RETR", Permission},
@@ -81,7 +82,7 @@ func AspectKey(name string) Key {
 func (d *Dialect) Aspects() []Aspect {
 	vars := Vars{"arg": "x", "path": "/pub/x", "cwd": "/pub", "verb": "XFOO", "line": "XFOO", "user": "bob", "size": "1234",
 		"remaining": "1234", "offset": "100", "mtime": "20231124090500", "type": "BINARY", "type-long": "8-bit binary",
-		"pasv": "127,0,0,1,117,48", "epsv": "30000", "client": "127.0.0.1", "server": "127.0.0.1", "port": "21",
+		"pasv": "127,0,0,1,117,48", "epsv": "30000", "client-port": "40000", "client": "127.0.0.1", "server": "127.0.0.1", "port": "21",
 		"users": "1", "time": "12:00", "count": "2", "options": "-l ", "seconds": "0.001", "rate": "1.23 Kbytes"}
 	out := []Aspect{
 		{"Greeting", show(d.Greeting.Expand(vars).Expand(d.Defaults))},

@@ -14,6 +14,7 @@ var PureFTPd = register(&Dialect{
 	Summary: "a six-line greeting; \"150 Accepted data connection\"; 226 replies with timings and match counts; NLST lists hidden names and \".\"/\"..\"; ASCII mode converts but REST+RETR is refused; no AUTH SSL; no TLS session reuse check",
 	Sources: []Source{
 		{"every reply, FEAT, HELP, STAT, listings, FTPS", "testdata/real/pure-ftpd.txt, testdata/real/pure-ftpd-tls.txt (Debian pure-ftpd 1.0.50, captured by go test ./dialect -run TestCapture -capture)"},
+		{"the 150 of active transfers (\"Connecting to port N\")", "testdata/real/pure-ftpd-active.txt"},
 		{"LIST columns: \"%s %4u %s %s %10llu %s %2d %s %s\" (%18llu from 10^10 bytes), owner and group \"%-10.10s\", a year instead of the time past 180 days", "pure-ftpd source, src/ls.c listfile and getname"},
 	},
 	Greeting: "220---------- Welcome to Pure-FTPd [privsep] [TLS] ----------\n" +
@@ -65,6 +66,7 @@ var PureFTPd = register(&Dialect{
 		"REST ok":            "350 Restarting at {offset}",
 		"REST ascii":         "350 Restarting at {offset}. But we're in ASCII mode",
 		"REST bad-arg":       "554-REST needs a numeric parameter\n554 Restart offset reset to 0",
+		"* active":           "150 Connecting to port {client-port}",
 		"RETR start":         "150 Accepted data connection",
 		"RETR ok":            "226-File successfully transferred\n226 {seconds} seconds (measured here), {rate} per second",
 		"RETR ascii":         "226-Warning: client is in ASCII mode - Assuming data is plain text\n226-File successfully transferred\n226 {seconds} seconds (measured here), {rate} per second",

@@ -138,6 +138,7 @@ var normalisations = []struct {
 }{
 	{regexp.MustCompile(`^(227 .*\()\d+,\d+,\d+,\d+,\d+,\d+`), "${1}h1,h2,h3,h4,p1,p2"},
 	{regexp.MustCompile(`^(229 .*\(\|\|\|)\d+\|`), "${1}PORT|"},
+	{regexp.MustCompile(`^150 Connecting to port \d+$`), "150 Connecting to port PORT"},
 	{regexp.MustCompile(`[\d.]+ seconds \(measured here\), [\d.]+ (K|M|G)?bytes per second`), "T seconds (measured here), R bytes per second"},
 	{regexp.MustCompile(`You are user number \d+ of \d+ allowed`), "You are user number N of M allowed"},
 	{regexp.MustCompile(`Local time is now \d\d:\d\d\. Server port: \d+\.`), "Local time is now HH:MM. Server port: P."},
@@ -165,6 +166,7 @@ func sortedData(kind, verb string) bool {
 
 // probeState follows a session as the dialect sees it.
 type probeState struct {
+	active bool // PORT data connections
 	cwd    string
 	ascii  bool
 	offset int64
@@ -238,7 +240,7 @@ func predict(t *testing.T, d *dialect.Dialect, tg realTarget, st *probeState, fi
 		"user": st.user, "client": "127.0.0.1", "server": "127.0.0.1", "servername": tg.servername,
 		"strerror": dialect.StrError(outcome), "type": "BINARY", "type-long": "8-bit binary",
 		// what the normalisations hide
-		"pasv": "127,0,0,1,1,1", "epsv": "1", "seconds": "0.000", "rate": "1.00 Kbytes", "kbytes-in": "0", "kbytes-out": "0",
+		"pasv": "127,0,0,1,1,1", "epsv": "1", "client-port": "1", "seconds": "0.000", "rate": "1.00 Kbytes", "kbytes-in": "0", "kbytes-out": "0",
 	}
 	if strings.HasPrefix(arg, "/") {
 		vars["path"] = arg
@@ -346,6 +348,11 @@ func predictTransfer(t *testing.T, d *dialect.Dialect, tg realTarget, st *probeS
 		return reply(verb, outcome)
 	}
 	start := reply(verb, dialect.Start)
+	if st.active {
+		if r, ok := d.Reply(verb, dialect.ActiveStart, vars); ok {
+			start = r.Lines()
+		}
+	}
 	data := ""
 	final := dialect.OK
 	p := vars["path"]
@@ -432,9 +439,9 @@ func (s capturedStep) observed(kind, verb string) []string {
 
 func TestDialectsMatchRealServers(t *testing.T) {
 	for kind := range realTargets {
-		for _, name := range []string{kind, kind + "-tls"} {
-			t.Run(name, func(t *testing.T) {
-				compareRun(t, kind, readCapture(t, name))
+		for _, r := range runs {
+			t.Run(kind+r.suffix, func(t *testing.T) {
+				compareRun(t, kind, r.active, readCapture(t, kind+r.suffix))
 			})
 		}
 	}
@@ -447,16 +454,12 @@ func TestDialectsMatchLiveServers(t *testing.T) {
 		t.Skip("runs real FTP servers")
 	}
 	for _, kind := range realftpd.Kinds {
-		for _, withTLS := range []bool{false, true} {
-			name := string(kind)
-			if withTLS {
-				name += "-tls"
-			}
-			t.Run(name, func(t *testing.T) {
+		for _, r := range runs {
+			t.Run(string(kind)+r.suffix, func(t *testing.T) {
 				t.Parallel()
-				tr, now := probeReal(t, kind, withTLS)
+				tr, now := probeReal(t, kind, r.tls, r.active)
 				text := "# now " + now.UTC().Format(time.RFC3339) + "\n" + tr.String()
-				compareRun(t, string(kind), parseCapture(t, strings.NewReader(text)))
+				compareRun(t, string(kind), r.active, parseCapture(t, strings.NewReader(text)))
 			})
 		}
 	}
@@ -464,7 +467,7 @@ func TestDialectsMatchLiveServers(t *testing.T) {
 
 // compareRun holds kind's dialect to a run of the probe against the
 // real server.
-func compareRun(t *testing.T, kind string, c capturedRun) {
+func compareRun(t *testing.T, kind string, active bool, c capturedRun) {
 	d, ok := dialect.Lookup(kind)
 	if !ok {
 		t.Fatalf("no dialect %s", kind)
@@ -481,7 +484,7 @@ func compareRun(t *testing.T, kind string, c capturedRun) {
 	session := ""
 	for _, step := range c.steps {
 		if step.session != session {
-			session, st = step.session, &probeState{cwd: "/", ascii: true, user: tg.user}
+			session, st = step.session, &probeState{cwd: "/", ascii: true, user: tg.user, active: active}
 		}
 		verb, arg, _ := strings.Cut(step.line, " ")
 		if step.key != "" {
