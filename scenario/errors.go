@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	suggestpkg "github.com/mockftpd/mockftpd/internal/suggest"
 )
 
 // MaxErrors is how many errors Parse, Load and Validate report at most; a
@@ -98,67 +100,9 @@ func finish(l ErrorList) error {
 	return out
 }
 
-// suggest returns the known word closest to w by edit distance, or "" when
-// none is close enough to be a likely typo.
-func suggest(w string, known []string) string {
-	best, bestD := "", 1<<30
-	lw := strings.ToLower(w)
-	for _, k := range known {
-		d := editDistance(lw, strings.ToLower(k))
-		if d < bestD {
-			best, bestD = k, d
-		}
-	}
-	limit := 2
-	if len(w) <= 3 {
-		limit = 1
-	}
-	if len(w) >= 8 {
-		limit = 3
-	}
-	if bestD <= limit && bestD < len(w) {
-		return best
-	}
-	// a prefix or a different separator ("idle-timeout", "idletimeout")
-	norm := func(s string) string {
-		return strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToLower(s))
-	}
-	for _, k := range known {
-		if norm(k) == norm(w) {
-			return k
-		}
-	}
-	return ""
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes,
-// counting a swap of two neighbours as one edit.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 20
-	}
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
-}
+// suggest returns the known word closest to w, or "" when none is close
+// enough to be a likely typo (see suggest.Closest).
+func suggest(w string, known []string) string { return suggestpkg.Closest(w, known) }
 
 // didYouMean returns ` (did you mean "x"?)` or "".
 func didYouMean(w string, known []string) string {

@@ -108,6 +108,12 @@ type Settings struct {
 	// expectations name on purpose, e.g. a proprietary XFOO; any other verb
 	// the catalogue does not know is an error.
 	CustomCommands []string `json:"custom_commands,omitempty" what:"a command"`
+
+	// Dialect makes the server answer as a real server product does
+	// (package dialect; mockftpd dialects lists them): vsftpd, proftpd,
+	// pure-ftpd, filezilla-server, iis, serv-u, wu-ftpd. The scenario's own
+	// settings and rules win over it.
+	Dialect string `json:"dialect,omitempty" what:"a dialect name"`
 }
 
 // Event says what a rule reacts to: EventCommand (the default) or

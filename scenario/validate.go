@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mockftpd/mockftpd/dialect"
 	"github.com/mockftpd/mockftpd/ftpcode"
 )
 
@@ -322,6 +323,21 @@ func (v *validator) settings() {
 			v.errf(index("settings.features", i), "a feature is one non-empty line, got %q", f)
 		}
 	}
+	v.dialect()
+}
+
+// dialect checks settings.dialect and writes it as the dialect's name.
+func (v *validator) dialect() {
+	s := &v.sc.Settings
+	if s.Dialect == "" {
+		return
+	}
+	d, ok := dialect.Lookup(s.Dialect)
+	if !ok {
+		v.errf("settings.dialect", "%v", dialect.Check(s.Dialect))
+		return
+	}
+	s.Dialect = d.Name
 }
 
 func (v *validator) arg(p string, a *ArgMatch) {

@@ -124,6 +124,10 @@ type Config struct {
 	// Banner is the text of the 220 greeting (DefaultBanner); a scenario's
 	// settings.banner replaces it.
 	Banner string
+	// Dialect makes the server answer as a real server product does
+	// (package dialect, e.g. "vsftpd"), beneath every scenario that names
+	// none (a scenario's settings.dialect wins).
+	Dialect string
 	// IdleTimeout closes a session with 421 after this long without a
 	// command (DefaultIdleTimeout); a scenario's settings.idle_timeout
 	// replaces it.

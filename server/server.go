@@ -75,6 +75,9 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := withDialect(sc, &cfg); err != nil {
+		return nil, err
+	}
 	cfg.Scenario = sc
 	fsys, err := newFilesystem(&cfg)
 	if err != nil {
@@ -405,6 +408,9 @@ func (s *Server) Sessions() int {
 func (s *Server) SetScenario(sc *scenario.Scenario) error {
 	norm, err := sc.Normalize() // a copy: the caller's scenario is never changed
 	if err != nil {
+		return err
+	}
+	if err := withDialect(norm, &s.cfg); err != nil {
 		return err
 	}
 	s.rt.Replace(norm)

@@ -4,6 +4,7 @@
 //	mockftpd validate FILE...        check scenario files
 //	mockftpd scenarios [-json]       list the ready-made scenarios
 //	mockftpd scenarios show NAME     print one of them
+//	mockftpd dialects [show NAME]    list the server products mockftpd can look like
 //	mockftpd record -upstream HOST:PORT -out FILE.yaml   record a real server as a scenario
 //	mockftpd codes [-json] [CODE]    print the reply-code catalogue (452, 4xx)
 //	mockftpd healthcheck [flags]     exit 0 when a running mockftpd is up
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 			return runCodes(args[1:], stdout, stderr)
 		case "scenarios":
 			return runScenarios(args[1:], stdout, stderr)
+		case "dialects":
+			return runDialects(args[1:], stdout, stderr)
 		case "record":
 			return runRecord(ctx, args[1:], stdout, stderr, env)
 		case "healthcheck":

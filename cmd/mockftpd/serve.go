@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mockftpd/mockftpd/admin"
+	"github.com/mockftpd/mockftpd/dialect"
 	"github.com/mockftpd/mockftpd/scenario"
 	"github.com/mockftpd/mockftpd/scenarios"
 	"github.com/mockftpd/mockftpd/server"
@@ -46,6 +47,7 @@ type serveFlags struct {
 	scenarioFile   string
 	replies        listFlag
 	banner         string
+	dialect        string
 	idleTimeout    time.Duration
 	dataTimeout    time.Duration
 	maxConnections int
@@ -106,6 +108,7 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.StringVar(&f.scenarioFile, "scenario", "", "scenario `file` (YAML or JSON) to serve, or builtin:NAME for a ready-made one (mockftpd scenarios lists them)")
 	s.Var(&f.replies, "reply", "add a rule `VERB=CODE text`, e.g. 'STOR=452 Insufficient storage space' (repeatable; env: one per line)")
 	s.StringVar(&f.banner, "banner", server.DefaultBanner, "text of the 220 greeting (a scenario's settings.banner wins)")
+	s.StringVar(&f.dialect, "dialect", "", "answer as this server `product` does: vsftpd, proftpd, pure-ftpd, filezilla-server, iis, serv-u, wu-ftpd (mockftpd dialects lists them; a scenario's settings.dialect wins)")
 	s.DurationVar(&f.idleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close sessions idle this `long` with 421 (a scenario's settings.idle_timeout wins)")
 	s.DurationVar(&f.dataTimeout, "data-timeout", server.DefaultDataTimeout, "how `long` to wait for a data connection")
 	s.IntVar(&f.maxConnections, "max-connections", server.DefaultMaxConnections, "most simultaneous control `connections`")
@@ -133,7 +136,7 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.IntVar(&f.adminMaxConnections, "admin-max-connections", defaultAdminMaxConnections, "most simultaneous admin API `connections`; more wait for one to close")
 	s.Usage = func() {
 		out := s.Output()
-		fmt.Fprintf(out, "Usage: mockftpd [flags]\n       mockftpd validate FILE...\n       mockftpd record -upstream HOST:PORT -out FILE.yaml [flags]\n       mockftpd scenarios [-json] [TEXT...]\n       mockftpd scenarios show NAME\n       mockftpd codes [-json] [CODE|4xx...]\n       mockftpd healthcheck [flags]\n       mockftpd version\n\nFlags (each also from the environment as MOCKFTPD_<NAME>, e.g. MOCKFTPD_PASSIVE_PORTS):\n")
+		fmt.Fprintf(out, "Usage: mockftpd [flags]\n       mockftpd validate FILE...\n       mockftpd record -upstream HOST:PORT -out FILE.yaml [flags]\n       mockftpd scenarios [-json] [TEXT...]\n       mockftpd scenarios show NAME\n       mockftpd dialects [show NAME...]\n       mockftpd codes [-json] [CODE|4xx...]\n       mockftpd healthcheck [flags]\n       mockftpd version\n\nFlags (each also from the environment as MOCKFTPD_<NAME>, e.g. MOCKFTPD_PASSIVE_PORTS):\n")
 		s.PrintDefaults()
 	}
 	return f
@@ -203,6 +206,7 @@ func (f *serveFlags) config(logger *slog.Logger) (server.Config, error) {
 		Root:                    f.root,
 		PublicHost:              f.publicHost,
 		Banner:                  f.banner,
+		Dialect:                 f.dialect,
 		IdleTimeout:             f.idleTimeout,
 		DataTimeout:             f.dataTimeout,
 		MaxConnections:          f.maxConnections,
@@ -228,6 +232,11 @@ func (f *serveFlags) config(logger *slog.Logger) (server.Config, error) {
 	}
 	if (f.cert == "") != (f.key == "") {
 		return cfg, errors.New("-cert and -key go together")
+	}
+	if f.dialect != "" {
+		if err := dialect.Check(f.dialect); err != nil {
+			return cfg, fmt.Errorf("-dialect (MOCKFTPD_DIALECT): %w", err)
+		}
 	}
 	cfg.Users = append(cfg.Users, f.users...)
 	sc, err := f.loadScenario(true)
