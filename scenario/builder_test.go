@@ -68,7 +68,7 @@ func TestBuilderErrors(t *testing.T) {
 	want := `bad: rule "too big": steps[0].reply[0]: expected a reply code between 100 and 699, got 700
 bad: rule #2: Times must be 1 or more
 bad: rule #2: when.arg.regex: invalid regex "a(": missing closing ): ` + "`a(`" + `
-bad: rule #3: Responses cannot be combined with Reply, Delay, Pass, Preliminary, Final, Then or Data
+bad: rule #3: Responses cannot be combined with Reply, Delay, Pass, Preliminary, Final, Then, Data or Login
 bad: rule #4: Exhausted applies only with Responses
 bad: rule #5: when.user: a connect rule matches before anyone logs in: remove "user"
 bad: rule #5: steps[0].data: "data" does not apply to a connect rule
