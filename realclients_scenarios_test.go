@@ -190,7 +190,6 @@ var realScenarioTests = map[string]map[rc.Client]realTest{
 	},
 	"download-aborted-then-resumed": {
 		rc.Curl: func(t *testing.T, srv *ftptest.Server) {
-			knownIssue(t, issuePath) // curl sends CWD pub, RETR big.bin
 			full, _ := srv.ReadFile("/pub/big.bin")
 			s := realSession(t, srv, plainMode, nil)
 			// curl knows the size from SIZE, so the early end is an error.
@@ -204,7 +203,6 @@ var realScenarioTests = map[string]map[rc.Client]realTest{
 			wantLog(t, srv, []string{"REST 1048576 350"}, "REST")
 		},
 		rc.LFTP: func(t *testing.T, srv *ftptest.Server) {
-			knownIssue(t, issuePath) // lftp sends RETR pub/big.bin
 			full, _ := srv.ReadFile("/pub/big.bin")
 			s := realSession(t, srv, plainMode, nil)
 			// lftp resumes on its own, with REST, on the same connection.
@@ -323,7 +321,6 @@ var realScenarioTests = map[string]map[rc.Client]realTest{
 	},
 	"busy-file": {
 		rc.Curl: func(t *testing.T, srv *ftptest.Server) {
-			knownIssue(t, issuePath) // curl sends CWD data, RETR export.csv
 			s := realSession(t, srv, plainMode, nil)
 			r := s.Curl(t, "/data/export.csv")
 			wantObserved(t, srv, rc.Curl, r.Observed(), "exit 19: RETR response: 450", r.Result)
@@ -336,7 +333,6 @@ var realScenarioTests = map[string]map[rc.Client]realTest{
 			wantLog(t, srv, []string{"RETR export.csv 450", "RETR export.csv 450", "RETR export.csv 150 226"}, "RETR")
 		},
 		rc.LFTP: func(t *testing.T, srv *ftptest.Server) {
-			knownIssue(t, issuePath) // lftp sends RETR data/export.csv
 			s := realSession(t, srv, plainMode, nil)
 			r := s.LFTP(t, "get /data/export.csv -o export.csv")
 			wantObserved(t, srv, rc.LFTP, r.Observed(), "exit 1: get: /data/export.csv: Fatal error: max-retries exceeded", r.Result)
@@ -361,7 +357,6 @@ var realScenarioTests = map[string]map[rc.Client]realTest{
 	},
 	"quota-exceeded-on-append": {
 		rc.Curl: func(t *testing.T, srv *ftptest.Server) {
-			knownIssue(t, issuePath) // curl sends CWD logs, APPE app.log
 			s := realSession(t, srv, plainMode, map[string]string{"line2.txt": "line 2\n"})
 			r := s.Curl(t, "/logs/app.log", "--append", "-T", "line2.txt")
 			wantObserved(t, srv, rc.Curl, r.Observed(), "exit 25: Failed FTP upload: 552", r.Result)
@@ -457,7 +452,6 @@ var realScenarioTests = map[string]map[rc.Client]realTest{
 			r = s.Curl(t, "/out/report.csv", "-T", "report.csv")
 			wantObserved(t, srv, rc.Curl, r.Observed(), "exit 0", r.Result)
 			wantStored(t, srv, "/out/report.csv", "a,b\n")
-			knownIssue(t, issuePath) // the expectation names arg /out/report.csv; curl sends STOR report.csv
 			wantVerified(t, srv)
 		},
 		rc.LFTP: func(t *testing.T, srv *ftptest.Server) {
@@ -469,7 +463,6 @@ var realScenarioTests = map[string]map[rc.Client]realTest{
 			r = s.LFTP(t, "put report.csv -o /out/report.csv")
 			wantObserved(t, srv, rc.LFTP, r.Observed(), "exit 0", r.Result)
 			wantStored(t, srv, "/out/report.csv", "a,b\n")
-			knownIssue(t, issuePath) // the expectation names arg /out/report.csv; lftp sends STOR out/report.csv
 			wantVerified(t, srv)
 		},
 		rc.Ftplib: func(t *testing.T, srv *ftptest.Server) {
