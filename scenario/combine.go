@@ -79,6 +79,18 @@ func (v *validator) onlyFor(r *Rule, path, key, which string, ok func(Verb) bool
 //	pass on a disabled command       the 502 of settings.disable (after the delay); with
 //	                                 preliminary, final or data: error (a rule naming the
 //	                                 command; one for any command leaves it its 502)
+//	preliminary, final: lists        each reply in order in place of the server's one
+//	login (true, a name, false)      the step's own replies to the greeting, USER, PASS,
+//	                                 ACCT or ADAT log the session in (as the client's
+//	                                 user, or the one named), or not; without login, a
+//	                                 last final reply of 230 or 232 logs in
+//	login on another command         error (none logs in)
+//	login + pass                     error: the server decides the login of what it answers
+//	login without reply              error: nothing says the session is logged in
+//	{address} in final               the address of the server's 227/229 (PASV and EPSV
+//	                                 only; error on another command)
+//	{address} in reply, preliminary  error: only a passed PASV or EPSV has an address
+//	when.path (validate.go)          commands that act on a path only (see CommandPath)
 func (v *validator) step(r *Rule, s *Step, p string) {
 	connect := r.When.Event == EventConnect
 	if len(s.Replies) == 0 && s.Then == "" {

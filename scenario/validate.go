@@ -367,7 +367,7 @@ func (v *validator) path(p string, a *ArgMatch, verbs []string) {
 	}
 	for _, c := range verbs {
 		if !TakesPath(c) {
-			v.errf(p, "%q does not apply to %s: it acts on no path (see the verbs that do in the README)", "path", c)
+			v.errf(p, "%q does not apply to %s: it acts on no path", "path", c)
 			return
 		}
 	}
