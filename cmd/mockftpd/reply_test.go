@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -83,6 +84,33 @@ func TestReplyFlagPaths(t *testing.T) {
 		rep := r.Steps[0].Replies[0]
 		if r.When.Commands[0] != tc.verb || glob != tc.glob || strconv.Itoa(rep.Code)+" "+rep.Text != tc.reply {
 			t.Errorf("%s: %+v %q %+v", tc.flag, r.When.Commands, glob, rep)
+		}
+	}
+}
+
+// TestStrictFlag: -strict (or MOCKFTPD_STRICT) makes the server strict,
+// whatever the scenario says.
+func TestStrictFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{nil, nil, false},
+		{[]string{"-strict"}, nil, true},
+		{nil, map[string]string{"MOCKFTPD_STRICT": "true"}, true},
+		{[]string{"-strict=false"}, map[string]string{"MOCKFTPD_STRICT": "true"}, false},
+	} {
+		f := newServeFlags(&bytes.Buffer{})
+		if err := f.parse(tc.args, envFrom(tc.env)); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := f.config(slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Strict != tc.want {
+			t.Errorf("%v %v: Strict %v", tc.args, tc.env, cfg.Strict)
 		}
 	}
 }
