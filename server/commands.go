@@ -74,8 +74,10 @@ func (s *session) handleLine(l clientLine) {
 		s.debugf("command", "verb", verb, "arg", shown)
 	}
 	req := rules.Request{Verb: verb, Arg: arg, User: user}
-	if p, ok := scenario.CommandPath(verb, arg, s.cwd()); ok {
-		req.Path, cmd.entry.Path = p, p
+	if scenario.TakesPath(verb) { // the working directory only when needed
+		if p, ok := scenario.CommandPath(verb, arg, s.cwd()); ok {
+			req.Path, cmd.entry.Path = p, p
+		}
 	}
 	if d, fired := s.rt.Match(req); fired {
 		s.fire(cmd, d)
