@@ -5,6 +5,7 @@ package mockftpd_test
 // header promises, as each client observes it.
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -205,13 +206,25 @@ var realScenarioTests = map[string]map[rc.Client]realTest{
 		rc.LFTP: func(t *testing.T, srv *ftptest.Server) {
 			full, _ := srv.ReadFile("/pub/big.bin")
 			s := realSession(t, srv, plainMode, nil)
-			// lftp resumes on its own, with REST, on the same connection.
-			r := s.LFTP(t, "get /pub/big.bin -o big.bin")
+			// lftp gets the file on its own after the 426: at once, or,
+			// when it has taken the 426 for a transient error first, as
+			// its retry (which the tests' net:max-retries 1 would not
+			// allow); resuming with REST from what it had written when the
+			// 426 came (up to the 1 MiB sent), or from the start when it
+			// had written nothing. All of that is a matter of timing.
+			r := s.LFTP(t, "set net:max-retries 3", "get /pub/big.bin -o big.bin")
 			wantObserved(t, srv, rc.LFTP, r.Observed(), "exit 0", r.Result)
 			if localFile(t, s, "big.bin") != string(full) {
 				t.Fatal("the resumed file differs from the server's")
 			}
-			wantLog(t, srv, []string{"RETR pub/big.bin 150 426", "REST 1048576 350", "RETR pub/big.bin 150 226"}, "RETR", "REST")
+			log := commandLog(srv, "RETR", "REST")
+			offset := 1
+			if len(log) == 3 {
+				_, _ = fmt.Sscanf(log[1], "REST %d 350", &offset)
+			}
+			if len(log) < 2 || len(log) > 3 || log[0] != "RETR pub/big.bin 150 426" || offset <= 0 || offset > 1<<20 || log[len(log)-1] != "RETR pub/big.bin 150 226" {
+				t.Fatalf("the server saw %q, want a cut RETR, maybe a REST of at most 1 MiB, a complete RETR; journal:%s", log, journalText(srv))
+			}
 		},
 		rc.Ftplib: func(t *testing.T, srv *ftptest.Server) {
 			s := realSession(t, srv, plainMode, nil)
