@@ -33,11 +33,11 @@ func injectedCodes(sc *scenario.Scenario) map[int]bool {
 	}
 	for _, rule := range sc.Rules {
 		for _, s := range rule.Steps {
-			for i := range s.Replies {
-				add(&s.Replies[i])
+			for _, rs := range [][]scenario.Reply{s.Replies, s.Preliminary, s.Final} {
+				for i := range rs {
+					add(&rs[i])
+				}
 			}
-			add(s.Preliminary)
-			add(s.Final)
 			if s.Data != nil {
 				add(s.Data.Reply)
 			}

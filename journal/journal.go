@@ -53,6 +53,10 @@ type Entry struct {
 	// bytes; ArgLen is then its length as sent.
 	Arg    string `json:"arg,omitempty"`
 	ArgLen int    `json:"arg_len,omitempty"`
+	// Path is the absolute, clean path the command acts on, resolved
+	// against the session's working directory (what a rule's "path"
+	// matches); empty for a command that acts on none. It is cut like Arg.
+	Path string `json:"path,omitempty"`
 	// Replies holds the reply lines actually sent, in order.
 	Replies []string `json:"replies,omitempty"`
 	// Codes holds the codes of those replies.
@@ -63,6 +67,9 @@ type Entry struct {
 	Transfer *Transfer `json:"transfer,omitempty"`
 	// Reason says why a session ended (Disconnect entries).
 	Reason string `json:"reason,omitempty"`
+	// NearMiss is set on a command a strict scenario answered with 502
+	// because no rule fired for it: the nearest rule, and why it did not fire.
+	NearMiss *NearMiss `json:"near_miss,omitempty"`
 	// Done is when the final reply was sent (zero while one is owed).
 	Done time.Time `json:"done,omitzero"`
 }
@@ -76,6 +83,13 @@ type Transfer struct {
 	// End says how it ended: complete, cut, reset, stalled, refused,
 	// aborted, failed, none (no data connection) or shutdown.
 	End string `json:"end"`
+}
+
+// NearMiss says why no rule fired for a command: the rule that came
+// closest (empty when no rule names the command) and why it did not fire.
+type NearMiss struct {
+	Rule string `json:"rule,omitempty"`
+	Why  string `json:"why"`
 }
 
 // Event reports whether the entry is an event (a connection or a session's
@@ -98,6 +112,10 @@ func (e *Entry) clone() Entry {
 	if e.Transfer != nil {
 		t := *e.Transfer
 		c.Transfer = &t
+	}
+	if e.NearMiss != nil {
+		m := *e.NearMiss
+		c.NearMiss = &m
 	}
 	return c
 }
@@ -168,12 +186,15 @@ func New(opts Options) *Journal {
 // Size is what an entry counts against MaxBytes: its strings and slices
 // and a fixed share for the rest.
 func Size(e *Entry) int64 {
-	n := 200 + len(e.User) + len(e.Command) + len(e.Arg) + len(e.Rule) + len(e.Reason) + 8*len(e.Codes)
+	n := 200 + len(e.User) + len(e.Command) + len(e.Arg) + len(e.Path) + len(e.Rule) + len(e.Reason) + 8*len(e.Codes)
 	for _, r := range e.Replies {
 		n += 16 + len(r)
 	}
 	if e.Transfer != nil {
 		n += 64
+	}
+	if e.NearMiss != nil {
+		n += 32 + len(e.NearMiss.Rule) + len(e.NearMiss.Why)
 	}
 	return int64(n)
 }
@@ -194,18 +215,25 @@ func (j *Journal) Add(e *Entry) Ref {
 	return Ref{gen: j.gen, seq: e.Seq}
 }
 
-// cutArg keeps at most MaxArg bytes of e's argument, at a character
-// boundary, in a string of its own (not the original's memory).
+// cutArg keeps at most MaxArg bytes of e's argument (and of its path), at
+// a character boundary, in a string of its own (not the original's memory).
 func (j *Journal) cutArg(e *Entry) {
-	if len(e.Arg) <= j.opts.MaxArg {
-		return
+	if len(e.Arg) > j.opts.MaxArg {
+		e.ArgLen = len(e.Arg)
+		e.Arg = cut(e.Arg, j.opts.MaxArg)
 	}
-	n := j.opts.MaxArg
-	for n > 0 && !utf8.RuneStart(e.Arg[n]) {
+	if len(e.Path) > j.opts.MaxArg {
+		e.Path = cut(e.Path, j.opts.MaxArg)
+	}
+}
+
+// cut is the first n bytes of s (n < len(s)), back to a character
+// boundary, in a string of its own.
+func cut(s string, n int) string {
+	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
-	e.ArgLen = len(e.Arg)
-	e.Arg = strings.Clone(e.Arg[:n])
+	return strings.Clone(s[:n])
 }
 
 // Update changes the entry ref names: fn gets a copy of its latest version
@@ -328,6 +356,10 @@ func (j *Journal) Entries() []Entry {
 		if e.Transfer != nil {
 			transfers = append(transfers, *e.Transfer)
 			c.Transfer = &transfers[len(transfers)-1]
+		}
+		if e.NearMiss != nil {
+			m := *e.NearMiss
+			c.NearMiss = &m
 		}
 		out[i] = c
 	}

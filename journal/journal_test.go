@@ -63,16 +63,16 @@ func TestByteBudget(t *testing.T) {
 	}
 }
 
-// TestArgIsCut: an entry keeps at most MaxArg bytes of an argument, cut at
-// a character boundary, and the length as sent.
+// TestArgIsCut: an entry keeps at most MaxArg bytes of an argument (and of
+// its path), cut at a character boundary, and the length as sent.
 func TestArgIsCut(t *testing.T) {
 	j := New(Options{MaxArg: 8})
 	arg := "/ééééé/and/more" // é is two bytes: the cut falls inside one
-	j.Add(&Entry{Command: "STOR", Arg: arg})
+	j.Add(&Entry{Command: "STOR", Arg: arg, Path: arg})
 	j.Add(&Entry{Command: "STOR", Arg: "/short"})
 	got := j.Entries()
-	if got[0].Arg != "/ééé" || got[0].ArgLen != len(arg) {
-		t.Fatalf("cut arg %q (len %d)", got[0].Arg, got[0].ArgLen)
+	if got[0].Arg != "/ééé" || got[0].ArgLen != len(arg) || got[0].Path != "/ééé" {
+		t.Fatalf("cut arg %q (len %d), path %q", got[0].Arg, got[0].ArgLen, got[0].Path)
 	}
 	if got[1].Arg != "/short" || got[1].ArgLen != 0 {
 		t.Fatalf("short arg %q (len %d)", got[1].Arg, got[1].ArgLen)

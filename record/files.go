@@ -43,7 +43,7 @@ func (c *converter) files() []scenario.File {
 		offset := rest[o.sess]
 		delete(rest, o.sess)
 		t.observe(ex, final, offset)
-		p := target(ex)
+		p, _ := target(ex)
 		switch ex.Verb {
 		case "REST":
 			if n, err := strconv.ParseInt(strings.TrimSpace(ex.Arg), 10, 64); err == nil {
@@ -110,7 +110,7 @@ func (t *tree) note(p string, dir bool) *node {
 
 // observe learns from one successful command.
 func (t *tree) observe(ex *Exchange, final Reply, offset int64) {
-	p := target(ex)
+	p, _ := target(ex)
 	switch ex.Verb {
 	case "LIST", "NLST", "MLSD":
 		if ex.Transfer == nil || !ex.Transfer.Complete() {

@@ -34,13 +34,6 @@ type Options struct {
 // delay is the network's, not the server's.
 const minDelay = 5 * time.Millisecond
 
-// pathVerbs take a path as their argument.
-var pathVerbs = map[string]bool{
-	"RETR": true, "STOR": true, "APPE": true, "LIST": true, "NLST": true, "MLSD": true, "MLST": true,
-	"SIZE": true, "MDTM": true, "CWD": true, "XCWD": true, "MKD": true, "XMKD": true,
-	"RMD": true, "XRMD": true, "DELE": true, "RNFR": true, "RNTO": true,
-}
-
 // passVerbs change the server's state when they succeed: a replay hands
 // them to mockftpd's own server (with the recorded reply texts) so that its
 // state follows the recording's.
@@ -56,7 +49,7 @@ var passVerbs = map[string]bool{
 // the data address mockftpd advertises, in that reply's own format
 // ("h1,h2,h3,h4,p1,p2" in a 227, "|||port|" in a 229), so that a replay
 // keeps the recorded server's wording around it.
-const PassiveTemplate = "{address}"
+const PassiveTemplate = scenario.AddressTemplate
 
 // occurrence is one recorded command, in the recording's order.
 type occurrence struct {
@@ -231,21 +224,10 @@ func catchAllsLast[G any](groups []G, keyOf func(G) key) []G {
 	return out
 }
 
-// listArg returns the path part of a listing command's argument: options
-// ("-la") come off, and none means the working directory.
-func listArg(verb, arg string) string {
-	if verb == "LIST" || verb == "NLST" || verb == "MLSD" || verb == "MLST" {
-		for strings.HasPrefix(arg, "-") {
-			_, rest, _ := strings.Cut(arg, " ")
-			arg = strings.TrimLeft(rest, " ")
-		}
-	}
-	return arg
-}
-
-// target is the absolute path a path command acts on.
-func target(ex *Exchange) string {
-	return Resolve(ex.Cwd, listArg(ex.Verb, ex.Arg))
+// target is the absolute path a command acts on, as a replay's rules
+// match it (scenario.CommandPath); false for a command that acts on none.
+func target(ex *Exchange) (string, bool) {
+	return scenario.CommandPath(ex.Verb, ex.Arg, ex.Cwd)
 }
 
 // pathKeyed returns the verbs whose rules must match paths: those where one
@@ -255,10 +237,11 @@ func (c *converter) pathKeyed() map[string]bool {
 	out := map[string]bool{}
 	for _, o := range c.occs {
 		v := o.ex.Verb
-		if !pathVerbs[v] || out[v] {
+		p, ok := target(o.ex)
+		if !ok || out[v] {
 			continue
 		}
-		k, p := [2]string{v, o.ex.Arg}, target(o.ex)
+		k := [2]string{v, o.ex.Arg}
 		if prev, ok := seen[k]; ok && prev != p {
 			out[v] = true
 		}
@@ -276,7 +259,8 @@ func (c *converter) key(ex *Exchange, byPath map[string]bool) key {
 		}
 		return k
 	case byPath[ex.Verb]:
-		return key{verb: ex.Verb, path: target(ex)}
+		p, _ := target(ex)
+		return key{verb: ex.Verb, path: p}
 	case ex.Verb == "PORT" || ex.Verb == "EPRT":
 		return key{verb: ex.Verb} // the client's address changes every time
 	case ex.Arg != "":

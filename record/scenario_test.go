@@ -281,13 +281,13 @@ func TestScenarioYAMLParses(t *testing.T) {
 	for _, r := range sc.Rules {
 		byVerb[r.When.Commands[0]] = r
 	}
-	if st := byVerb["SITE"].Steps[0]; !st.Pass || st.Final.Raw != "214-Help\r\n CHMOD\r\n214 End\r\n" {
+	if st := byVerb["SITE"].Steps[0]; !st.Pass || len(st.Final) != 1 || st.Final[0].Raw != "214-Help\r\n CHMOD\r\n214 End\r\n" {
 		t.Errorf("SITE %+v", st)
 	}
 	if st := byVerb["NOOP"].Steps[0]; st.Replies[0].Raw != "200 \r\n" {
 		t.Errorf("an empty text must stay empty: %+v", st)
 	}
-	if st := byVerb["QUIT"].Steps[0]; !st.Pass || st.Final.Text != "Bye" || st.Final.Code != 221 {
+	if st := byVerb["QUIT"].Steps[0]; !st.Pass || len(st.Final) != 1 || st.Final[0].Text != "Bye" || st.Final[0].Code != 221 {
 		t.Errorf("QUIT %+v", st)
 	}
 	if sc.Settings.Banner != "Welcome" {

@@ -109,6 +109,18 @@ func (sc *Scenario) ExpectCommand(verb, arg string, times int) *Scenario {
 	return sc.Expecting(e)
 }
 
+// ExpectPath adds an expectation that the client sends verb on the path
+// p (absolute: the path the command acts on, whatever working directory
+// the client sent it from) exactly times times, or at least once when
+// times is negative.
+func (sc *Scenario) ExpectPath(verb, p string, times int) *Scenario {
+	e := Expectation{Command: verb, Path: &ArgMatch{Exact: p}}
+	if times >= 0 {
+		e.Exactly = &times
+	}
+	return sc.Expecting(e)
+}
+
 // PassStep returns a step that passes the command on to the server.
 func PassStep() Step { return Step{Pass: true} }
 
@@ -164,6 +176,30 @@ func (b *RuleBuilder) ArgGlob(glob string) *RuleBuilder {
 // unanchored).
 func (b *RuleBuilder) ArgRegex(re string) *RuleBuilder {
 	b.r.When.Arg = &ArgMatch{Regex: re}
+	return b
+}
+
+// Path matches the absolute path the command acts on, resolved against
+// the session's working directory (see CommandPath), exactly.
+func (b *RuleBuilder) Path(p string) *RuleBuilder {
+	b.r.When.Path = &ArgMatch{Exact: p}
+	if p == "" {
+		b.r.errs = append(b.r.errs, "Path needs a path such as /data/export.csv")
+	}
+	return b
+}
+
+// PathGlob matches the path the command acts on with a glob (path.Match
+// syntax plus "**"), e.g. "/data/*.csv".
+func (b *RuleBuilder) PathGlob(glob string) *RuleBuilder {
+	b.r.When.Path = &ArgMatch{Glob: glob}
+	return b
+}
+
+// PathRegex matches the path the command acts on with a regular
+// expression (RE2 syntax, unanchored).
+func (b *RuleBuilder) PathRegex(re string) *RuleBuilder {
+	b.r.When.Path = &ArgMatch{Regex: re}
 	return b
 }
 
@@ -257,18 +293,44 @@ func (b *RuleBuilder) DelayRange(min, max time.Duration) *RuleBuilder {
 func (b *RuleBuilder) Pass() *RuleBuilder { b.short().Pass = true; return b }
 
 // Preliminary replaces the server's 1xx reply to a passed-on command.
+// Call it again to send several replies in its place.
 func (b *RuleBuilder) Preliminary(code int, text string) *RuleBuilder {
 	s := b.short()
 	s.Pass = true
-	s.Preliminary = &Reply{Code: code, Text: text}
+	s.Preliminary = append(s.Preliminary, Reply{Code: code, Text: text})
 	return b
 }
 
-// Final replaces the server's final reply to a passed-on command.
+// Final replaces the server's final reply to a passed-on command. Call it
+// again to send several replies in its place. In the final reply to PASV
+// or EPSV, "{address}" stands for the address the server advertises.
 func (b *RuleBuilder) Final(code int, text string) *RuleBuilder {
 	s := b.short()
 	s.Pass = true
-	s.Final = &Reply{Code: code, Text: text}
+	s.Final = append(s.Final, Reply{Code: code, Text: text})
+	return b
+}
+
+// Login makes the rule's replies (to the greeting, USER, PASS, ACCT or
+// ADAT) log the session in, as the user the client named (or the
+// scenario's first user); a 230 or 232 does so without it.
+func (b *RuleBuilder) Login() *RuleBuilder {
+	b.short().Login = &Login{}
+	return b
+}
+
+// LoginAs makes the rule's replies log the session in as user.
+func (b *RuleBuilder) LoginAs(user string) *RuleBuilder {
+	b.short().Login = &Login{User: user}
+	if user == "" {
+		b.r.errs = append(b.r.errs, "LoginAs needs a user name (Login logs in as the client's)")
+	}
+	return b
+}
+
+// NoLogin keeps the rule's replies from logging the session in, even a 230.
+func (b *RuleBuilder) NoLogin() *RuleBuilder {
+	b.short().Login = &Login{Off: true}
 	return b
 }
 
@@ -305,7 +367,7 @@ func (b *RuleBuilder) Build() Rule {
 	case b.responses:
 		r.Steps = append([]Step(nil), b.r.Steps...)
 		if b.shorthand {
-			r.errs = append(r.errs, "Responses cannot be combined with Reply, Delay, Pass, Preliminary, Final, Then or Data")
+			r.errs = append(r.errs, "Responses cannot be combined with Reply, Delay, Pass, Preliminary, Final, Then, Data or Login")
 		}
 		if len(r.Steps) == 0 {
 			r.errs = append(r.errs, "Responses needs at least one step")
@@ -319,6 +381,8 @@ func (b *RuleBuilder) Build() Rule {
 		}
 		s := b.step
 		s.Replies = append([]Reply(nil), s.Replies...)
+		s.Preliminary = append([]Reply(nil), s.Preliminary...)
+		s.Final = append([]Reply(nil), s.Final...)
 		r.Steps = []Step{s}
 	}
 	return r

@@ -53,6 +53,40 @@ func TestBuilder(t *testing.T) {
 	// (internal/rules runs this scenario: TestBuilderScenarioRuns)
 }
 
+// TestBuilderReplay: the builder's paths, logins and reply lists.
+func TestBuilderReplay(t *testing.T) {
+	sc, err := New("replay").
+		Rule(On("RETR").Path("/data/export.csv").Reply(450, "busy")).
+		Rule(On("LIST").PathGlob("/pub/**").Preliminary(150, "a").Preliminary(150, "b").Final(226, "c").Final(421, "d")).
+		Rule(On("DELE").PathRegex(`\.tmp$`).Reply(550, "")).
+		Rule(On("PASS").Reply(202, "").Login()).
+		Rule(On("ACCT").Reply(230, "").LoginAs("alice")).
+		Rule(On("USER").Reply(230, "").NoLogin()).
+		Rule(On("PASV").Final(227, "Entering Passive Mode ({address})")).
+		ExpectPath("RETR", "/data/export.csv", -1).
+		Normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sc.Rules
+	if r[0].When.Path.Exact != "/data/export.csv" || r[1].When.Path.Glob != "/pub/**" || r[2].When.Path.Regex != `\.tmp$` {
+		t.Errorf("paths: %+v %+v %+v", r[0].When.Path, r[1].When.Path, r[2].When.Path)
+	}
+	if st := r[1].Steps[0]; !st.Pass || len(st.Preliminary) != 2 || len(st.Final) != 2 || st.Final[1].Text != "d" {
+		t.Errorf("lists: %+v", st)
+	}
+	if *r[3].Steps[0].Login != (Login{}) || r[4].Steps[0].Login.User != "alice" || !r[5].Steps[0].Login.Off {
+		t.Errorf("logins: %+v %+v %+v", r[3].Steps[0].Login, r[4].Steps[0].Login, r[5].Steps[0].Login)
+	}
+	if e := sc.Expect[0]; e.Path.Exact != "/data/export.csv" || e.Exactly != nil {
+		t.Errorf("expectation: %+v", e)
+	}
+	if err := New("bad").Rule(On("PASS").Reply(230, "").LoginAs("")).Rule(On("RETR").Path("")).Validate(); err == nil ||
+		!strings.Contains(err.Error(), "LoginAs needs a user name") || !strings.Contains(err.Error(), "Path needs a path") {
+		t.Errorf("builder errors: %v", err)
+	}
+}
+
 func TestBuilderErrors(t *testing.T) {
 	sc := New("bad").
 		Rule(On("STOR").Named("too big").Reply(700, "")).
@@ -68,7 +102,7 @@ func TestBuilderErrors(t *testing.T) {
 	want := `bad: rule "too big": steps[0].reply[0]: expected a reply code between 100 and 699, got 700
 bad: rule #2: Times must be 1 or more
 bad: rule #2: when.arg.regex: invalid regex "a(": missing closing ): ` + "`a(`" + `
-bad: rule #3: Responses cannot be combined with Reply, Delay, Pass, Preliminary, Final, Then or Data
+bad: rule #3: Responses cannot be combined with Reply, Delay, Pass, Preliminary, Final, Then, Data or Login
 bad: rule #4: Exhausted applies only with Responses
 bad: rule #5: when.user: a connect rule matches before anyone logs in: remove "user"
 bad: rule #5: steps[0].data: "data" does not apply to a connect rule

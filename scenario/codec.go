@@ -103,6 +103,7 @@ var nouns = map[reflect.Type]string{
 	reflect.TypeFor[Reply]():       "a reply",
 	reflect.TypeFor[DelaySpec]():   "a delay range",
 	reflect.TypeFor[DataFault]():   "a data fault",
+	reflect.TypeFor[Login]():       "a login",
 	reflect.TypeFor[Expectation](): "an expectation",
 }
 

@@ -79,6 +79,18 @@ func (v *validator) onlyFor(r *Rule, path, key, which string, ok func(Verb) bool
 //	pass on a disabled command       the 502 of settings.disable (after the delay); with
 //	                                 preliminary, final or data: error (a rule naming the
 //	                                 command; one for any command leaves it its 502)
+//	preliminary, final: lists        each reply in order in place of the server's one
+//	login (true, a name, false)      the step's own replies to the greeting, USER, PASS,
+//	                                 ACCT or ADAT log the session in (as the client's
+//	                                 user, or the one named), or not; without login, a
+//	                                 last final reply of 230 or 232 logs in
+//	login on another command         error (none logs in)
+//	login + pass                     error: the server decides the login of what it answers
+//	login without reply              error: nothing says the session is logged in
+//	{address} in final               the address of the server's 227/229 (PASV and EPSV
+//	                                 only; error on another command)
+//	{address} in reply, preliminary  error: only a passed PASV or EPSV has an address
+//	when.path (validate.go)          commands that act on a path only (see CommandPath)
 func (v *validator) step(r *Rule, s *Step, p string) {
 	connect := r.When.Event == EventConnect
 	if len(s.Replies) == 0 && s.Then == "" {
@@ -93,18 +105,20 @@ func (v *validator) step(r *Rule, s *Step, p string) {
 	v.delay(join(p, "delay"), &s.Delay)
 	for _, x := range []struct {
 		name string
-		r    *Reply
+		rs   []Reply
 	}{{"preliminary", s.Preliminary}, {"final", s.Final}} {
-		if x.r == nil {
+		if len(x.rs) == 0 {
 			continue
 		}
 		if !s.Pass {
 			v.errf(join(p, x.name), "%q applies only to a command passed on to the server, but this step replies itself", x.name)
 			continue
 		}
-		v.reply(join(p, x.name), x.r, false)
+		for k := range x.rs {
+			v.reply(index(join(p, x.name), k), &x.rs[k], false)
+		}
 	}
-	if s.Pass && (s.Preliminary != nil || s.Final != nil || s.Data != nil) {
+	if s.Pass && (len(s.Preliminary) > 0 || len(s.Final) > 0 || s.Data != nil) {
 		for _, c := range r.When.Commands {
 			if contains(v.sc.Settings.Disable, c) {
 				v.errf(join(p, "pass"), "%s is disabled (settings.disable): it gets 502, so the server never answers it and \"preliminary\", \"final\" and \"data\" do not apply", c)
@@ -112,11 +126,65 @@ func (v *validator) step(r *Rule, s *Step, p string) {
 			}
 		}
 	}
-	if s.Preliminary != nil && s.Pass && !connect {
+	if len(s.Preliminary) > 0 && s.Pass && !connect {
 		v.onlyFor(r, join(p, "preliminary"), "preliminary", "the transfer commands ("+transferVerbs+"), the only ones that get a 1xx reply", func(vb Verb) bool { return vb.Transfer })
 	}
 	if s.Data != nil {
 		v.data(r, s, join(p, "data"), connect)
+	}
+	v.login(r, s, p, connect)
+	v.address(r, s, p)
+}
+
+// loginVerbs are the commands whose scripted replies may log a session in.
+var loginVerbs = []string{"USER", "PASS", "ACCT", "ADAT"}
+
+// login checks a step's login: it applies to the step's own replies to the
+// greeting or to a login command.
+func (v *validator) login(r *Rule, s *Step, p string, connect bool) {
+	if s.Login == nil {
+		return
+	}
+	lp := join(p, "login")
+	switch {
+	case s.Pass:
+		v.errf(lp, `"login" applies to the step's own replies ("reply"): a command passed on is logged in (or not) by the server`)
+		return
+	case len(s.Replies) == 0:
+		v.errf(lp, `"login" needs the replies ("reply") that log the session in`)
+		return
+	case !connect:
+		v.onlyFor(r, lp, "login", "the greeting (event: connect) and "+strings.Join(loginVerbs, ", "), func(vb Verb) bool { return contains(loginVerbs, vb.Name) })
+	}
+	if u := s.Login.User; u != "" && strings.ContainsAny(u, " \t\r\n\x00") {
+		v.errf(lp, "user name %q must not contain spaces", u)
+	}
+}
+
+// AddressTemplate stands, in the final reply of a passed PASV or EPSV,
+// for the data address the server advertises, in that reply's form
+// (h1,h2,h3,h4,p1,p2 in a 227, |||port| in a 229), so that a recording
+// keeps the recorded server's wording around mockftpd's own address.
+const AddressTemplate = "{address}"
+
+// address checks where a step's replies hold "{address}": only the final
+// reply of a passed PASV or EPSV has an address to put there.
+func (v *validator) address(r *Rule, s *Step, p string) {
+	for _, x := range []struct {
+		name string
+		rs   []Reply
+	}{{"reply", s.Replies}, {"preliminary", s.Preliminary}, {"final", s.Final}} {
+		for k, rep := range x.rs {
+			if !strings.Contains(rep.Text+rep.Raw, AddressTemplate) {
+				continue
+			}
+			rp := index(join(p, x.name), k)
+			if x.name != "final" {
+				v.errf(rp, "%s stands for the address the server advertises, so it applies only to \"final\" (of a passed PASV or EPSV), not to %q", AddressTemplate, x.name)
+				continue
+			}
+			v.onlyFor(r, rp, AddressTemplate, "the final reply of PASV and EPSV (the replies that advertise an address)", func(vb Verb) bool { return vb.Passive })
+		}
 	}
 }
 
@@ -157,7 +225,7 @@ func (v *validator) data(r *Rule, s *Step, dp string, connect bool) {
 	if d.AdvertisePort != 0 {
 		v.onlyFor(r, join(dp, "advertise_port"), "advertise_port", "PASV and EPSV", func(vb Verb) bool { return vb.Passive })
 	}
-	if passive && s.Final != nil {
+	if passive && len(s.Final) > 0 {
 		v.errf(join(strings.TrimSuffix(dp, ".data"), "final"), `"final" replaces the reply that advertise_host and advertise_port rewrite: keep one`)
 	}
 	if d.End != "" && d.After == 0 {
@@ -176,7 +244,7 @@ func (v *validator) data(r *Rule, s *Step, dp string, connect bool) {
 		if !d.DelayPreliminary.IsZero() {
 			v.errf(join(dp, "delay_preliminary"), `a refused data connection gets no 1xx reply, so "delay_preliminary" does not apply`)
 		}
-		if s.Preliminary != nil {
+		if len(s.Preliminary) > 0 {
 			v.errf(join(dp, "refuse"), `"preliminary" would never be sent: a refused data connection ("refuse") gets no 1xx reply`)
 		}
 	}
@@ -186,7 +254,7 @@ func (v *validator) data(r *Rule, s *Step, dp string, connect bool) {
 	cut := d.Refuse != "" || d.After != 0
 	if d.Reply != nil {
 		switch {
-		case s.Final != nil:
+		case len(s.Final) > 0:
 			v.errf(join(dp, "reply"), `"final" replaces every final reply, so "data.reply" would never be sent: keep one`)
 		case !cut:
 			v.errf(join(dp, "reply"), `"data.reply" replaces the final reply after a cut ("after") or a refusal ("refuse"), and this transfer has neither: use "final" to replace its final reply`)

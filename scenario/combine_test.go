@@ -58,6 +58,23 @@ var stepCases = []struct {
 	{"final on a disabled command", "when: {command: MDTM}\nfinal: 213 x", `MDTM is disabled (settings.disable): it gets 502`},
 	{"reply on a disabled command", "when: {command: MDTM}\nreply: 500 x", ""},
 	{"delay on a disabled command", "when: {command: MDTM}\ndelay: 1s", ""},
+	{"preliminary list", "when: {command: RETR}\npreliminary: [150 a, 150 b]", ""},
+	{"final list", "when: {command: DELE}\npass: true\nfinal: [250 ok, 421 bye]\nthen: close", ""},
+	{"final list with a bad reply", "when: {command: DELE}\nfinal: [250 ok, 700 x]", `expected a reply code between 100 and 699, got 700`},
+	{"login on PASS", "when: {command: PASS}\nreply: 202\nlogin: true", ""},
+	{"login as a user", "when: {command: [USER, ACCT, ADAT]}\nreply: 230\nlogin: alice", ""},
+	{"login false", "when: {command: PASS}\nreply: 230\nlogin: false", ""},
+	{"login on the greeting", "when: {event: connect}\nreply: 230 Hi\nlogin: true", ""},
+	{"login on NOOP", "when: {command: NOOP}\nreply: 200\nlogin: true", `"login" does not apply to NOOP: it applies only to the greeting (event: connect) and USER, PASS, ACCT, ADAT`},
+	{"login on any command", "when: {user: bob}\nreply: 230\nlogin: true", `"login" applies only to the greeting (event: connect) and USER, PASS, ACCT, ADAT: name them in when.command`},
+	{"login with pass", "when: {command: PASS}\nfinal: 230\nlogin: true", `"login" applies to the step's own replies ("reply"): a command passed on is logged in (or not) by the server`},
+	{"login without replies", "when: {command: PASS}\nthen: close\nlogin: true", `"login" needs the replies ("reply") that log the session in`},
+	{"login as a bad name", "when: {command: PASS}\nreply: 230\nlogin: \"a b\"", `user name "a b" must not contain spaces`},
+	{"login not a name", "when: {command: PASS}\nreply: 230\nlogin: 12", `expected true, false or a user name, got 12`},
+	{"address in a passed PASV's final", "when: {command: [PASV, EPSV]}\npass: true\nfinal: 227 Entering Passive Mode ({address})", ""},
+	{"address in a raw final", "when: {command: EPSV}\nfinal: {raw: \"229 ({address})\\r\\n\"}", ""},
+	{"address in a reply", "when: {command: PASV}\nreply: 227 ({address})", `{address} stands for the address the server advertises, so it applies only to "final" (of a passed PASV or EPSV), not to "reply"`},
+	{"address on RETR", "when: {command: RETR}\nfinal: 226 ({address})", `"{address}" does not apply to RETR: it applies only to the final reply of PASV and EPSV`},
 }
 
 func TestStepCombinations(t *testing.T) {

@@ -169,3 +169,55 @@ func ExampleGeneratedAt() {
 	fmt.Println(bytes.Equal(p, q))
 	// Output: true
 }
+
+// A rule on path fires for the file a command acts on, however the client
+// names it: CommandPath resolves it as the server does.
+func ExampleCommandPath() {
+	for _, c := range []struct{ verb, arg, cwd string }{
+		{"RETR", "/data/export.csv", "/"},
+		{"RETR", "export.csv", "/data"},
+		{"LIST", "-la", "/data"},
+		{"CDUP", "", "/data/2024"},
+		{"NOOP", "", "/data"},
+	} {
+		p, ok := scenario.CommandPath(c.verb, c.arg, c.cwd)
+		fmt.Printf("%s %q in %s: %q %v\n", c.verb, c.arg, c.cwd, p, ok)
+	}
+	// Output:
+	// RETR "/data/export.csv" in /: "/data/export.csv" true
+	// RETR "export.csv" in /data: "/data/export.csv" true
+	// LIST "-la" in /data: "/data" true
+	// CDUP "" in /data/2024: "/data" true
+	// NOOP "" in /data: "" false
+}
+
+// Rules on the path a command acts on, a scripted login and the features
+// of a recording's replay.
+func ExampleRuleBuilder_Path() {
+	sc := scenario.New("replay").
+		Rule(scenario.On("RETR").Path("/data/export.csv").Reply(450, "File busy")).
+		Rule(scenario.On("APPE").PathGlob("/logs/*").Reply(552, "")).
+		Rule(scenario.On("PASS").Reply(202, "No password needed").Login()).
+		Rule(scenario.On("PASV").Final(227, "Entering Passive Mode ({address})."))
+	sc.Settings.Strict = true
+	out, err := sc.Format()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(string(out))
+	// Output:
+	// version: 1
+	// name: replay
+	// settings:
+	//   strict: true
+	// rules:
+	//   - when: {command: RETR, path: /data/export.csv}
+	//     reply: 450 File busy
+	//   - when: {command: APPE, path: {glob: /logs/*}}
+	//     reply: 552
+	//   - when: {command: PASS}
+	//     reply: 202 No password needed
+	//     login: true
+	//   - when: {command: PASV}
+	//     final: 227 Entering Passive Mode ({address}).
+}

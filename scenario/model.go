@@ -108,6 +108,10 @@ type Settings struct {
 	// expectations name on purpose, e.g. a proprietary XFOO; any other verb
 	// the catalogue does not know is an error.
 	CustomCommands []string `json:"custom_commands,omitempty" what:"a command"`
+	// Answer every command no rule fires for with 502 (a replay that
+	// covers only what was recorded), and note in the journal why no rule
+	// fired; QUIT still works.
+	Strict bool `json:"strict,omitempty"`
 
 	// Dialect makes the server answer as a real server product does
 	// (package dialect; mockftpd dialects lists them): vsftpd, proftpd,
@@ -155,8 +159,12 @@ type Match struct {
 	// A verb or a list of verbs (upper case once normalised); none, or "*",
 	// means any command.
 	Commands []string `json:"command,omitempty" what:"a command"`
-	// The command's argument.
+	// The command's argument, as sent.
 	Arg *ArgMatch `json:"arg,omitempty"`
+	// The absolute, clean path the command acts on, resolved against the
+	// working directory (see CommandPath): "/data/export.csv" whether the
+	// client sent RETR /data/export.csv, or CWD /data then RETR export.csv.
+	Path *ArgMatch `json:"path,omitempty"`
 	// The session's user name (a glob).
 	User string `json:"user,omitempty"`
 	// Only the Nth control connection since start (1-based).
@@ -294,15 +302,33 @@ type Step struct {
 	// Pass the command on to the server (the default when there is no reply
 	// and no then); preliminary and final then replace its replies.
 	Pass bool `json:"pass,omitempty"`
-	// Replaces the server's 1xx reply to a passed-on transfer command (or,
-	// on the greeting, is sent before it).
-	Preliminary *Reply `json:"preliminary,omitempty"`
-	// Replaces the server's final reply to a passed-on command.
-	Final *Reply `json:"final,omitempty"`
+	// Replace the server's 1xx reply to a passed-on transfer command (or,
+	// on the greeting, are sent before it), in order.
+	Preliminary []Reply `json:"preliminary,omitempty" form:"one" what:"a reply"`
+	// Replace the server's final reply to a passed-on command, in order.
+	// In the final reply to a passed PASV or EPSV, "{address}" stands for
+	// the address the server advertises, in that reply's form
+	// (h1,h2,h3,h4,p1,p2 in a 227, |||port| in a 229).
+	Final []Reply `json:"final,omitempty" form:"one" what:"a reply"`
 	// Faults of the data connection of a passed-on transfer command.
 	Data *DataFault `json:"data,omitempty"`
 	// What happens to the control connection afterwards: close, reset or stall.
 	Then Then `json:"then,omitempty"`
+	// Whether the step's replies to the greeting, USER, PASS, ACCT or ADAT
+	// log the session in for real: true (as the user the client named, or
+	// the scenario's first user), a user name, or false. A 230 or 232 implies
+	// true.
+	Login *Login `json:"login,omitempty"`
+}
+
+// Login says whether a scripted reply logs the session in, and as whom. In
+// a file: true, false or a user name.
+type Login struct {
+	// Off: the replies log nobody in, even a 230.
+	Off bool `json:"-"`
+	// User is the name the session logs in as; empty: the user the client
+	// named with USER, or the scenario's first user, or anonymous.
+	User string `json:"-"`
 }
 
 // Exhausted says what a rule with a list of responses does once the list
@@ -388,6 +414,8 @@ type Expectation struct {
 	Command string `json:"command,omitempty"`
 	// Their argument, as in rules.
 	Arg *ArgMatch `json:"arg,omitempty"`
+	// The path they act on, as in rules.
+	Path *ArgMatch `json:"path,omitempty"`
 	// Their user name (a glob).
 	User string `json:"user,omitempty"`
 	// Exactly this many entries (0: never).

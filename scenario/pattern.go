@@ -151,15 +151,24 @@ func (m *Pattern) WhyNotArg(arg string) string {
 	if arg == "" {
 		a = "no arg"
 	}
+	return m.whyNot(a)
+}
+
+// WhyNotPath says why p, the path a command acts on, does not match, e.g.
+// "path /data/x.csv does not match glob /out/*".
+func (m *Pattern) WhyNotPath(p string) string { return m.whyNot("path " + p) }
+
+// whyNot completes what (the value that does not match) with the pattern.
+func (m *Pattern) whyNot(what string) string {
 	switch {
 	case m.hasExact:
-		return a + " is not " + m.exact
+		return what + " is not " + m.exact
 	case m.src.Regex == "^$":
-		return a + " where the rule wants none"
+		return what + " where the rule wants none"
 	case m.src.Regex != "":
-		return a + " does not match regex " + m.src.Regex
+		return what + " does not match regex " + m.src.Regex
 	}
-	return a + " does not match glob " + m.src.Glob
+	return what + " does not match glob " + m.src.Glob
 }
 
 // describeArg writes an ArgMatch for messages: "/a.txt", "matching /out/*".

@@ -190,6 +190,8 @@ func (g *schemaGen) def(t reflect.Type) *obj {
 	case reflect.TypeFor[ArgMatch]():
 		o.set("minProperties", 1).set("maxProperties", 1)
 		return newObj("description", g.docs[t.Name()], "anyOf", []any{newObj("type", "string"), o})
+	case reflect.TypeFor[Login]():
+		return newObj("description", g.docs[t.Name()], "anyOf", []any{newObj("type", "boolean"), newObj("type", "string", "minLength", 1)})
 	case reflect.TypeFor[DelaySpec]():
 		return newObj("description", g.docs[t.Name()], "anyOf", []any{newObj("$ref", "#/$defs/duration"), o})
 	case reflect.TypeFor[Rule]():

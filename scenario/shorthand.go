@@ -278,3 +278,29 @@ func (ds DelaySpec) encodeNode(e *encoder, _ *fieldInfo) *yaml.Node {
 	}
 	return e.mapping(reflect.ValueOf(&ds).Elem())
 }
+
+// decodeNode reads true, false or a user name.
+func (l *Login) decodeNode(d *decoder, n *yaml.Node, _ *fieldInfo) bool {
+	s, ok := d.scalar(n, "true, false or a user name")
+	if !ok {
+		return false
+	}
+	switch {
+	case s.ShortTag() == "!!bool":
+		b, _ := strconv.ParseBool(strings.ToLower(s.Value))
+		*l = Login{Off: !b}
+	case s.Value == "" || s.ShortTag() != "!!str":
+		d.errorf(n, "expected true, false or a user name, got %s", describe(n))
+		return false
+	default:
+		*l = Login{User: s.Value}
+	}
+	return true
+}
+
+func (l Login) encodeNode(_ *encoder, _ *fieldInfo) *yaml.Node {
+	if l.User != "" && !l.Off {
+		return strNode(l.User)
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(!l.Off)}
+}

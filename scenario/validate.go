@@ -364,6 +364,31 @@ func (v *validator) arg(p string, a *ArgMatch) {
 	}
 }
 
+// path checks a path condition: a pattern that can match an absolute,
+// clean path, on commands that act on one (verbs; none means any).
+func (v *validator) path(p string, a *ArgMatch, verbs []string) {
+	if a == nil {
+		return
+	}
+	v.arg(p, a)
+	switch {
+	case a.Regex == "^$":
+		v.errf(p, "an empty path matches no command: give the absolute path the command acts on, e.g. /data/export.csv")
+	case a.Exact != "" && !strings.HasPrefix(a.Exact, "/"):
+		v.errf(p, "a path is absolute (the path the command acts on, whatever the working directory): did you mean %q?", path.Clean("/"+a.Exact))
+	case a.Exact != "" && path.Clean(a.Exact) != a.Exact:
+		v.errf(p, "path %q is not clean: the path a command acts on is, so did you mean %q?", a.Exact, path.Clean(a.Exact))
+	case a.Glob != "" && !strings.HasPrefix(a.Glob, "/") && !strings.HasPrefix(a.Glob, "**"):
+		v.errf(join(p, "glob"), "a path glob matches absolute paths: start it with / (e.g. %q) or ** (any folder)", "/"+a.Glob)
+	}
+	for _, c := range verbs {
+		if !TakesPath(c) {
+			v.errf(p, "%q does not apply to %s: it acts on no path", "path", c)
+			return
+		}
+	}
+}
+
 // glob checks a glob's syntax (the matcher compiles it: checking is cheaper).
 func (v *validator) glob(p, g string) {
 	if _, err := path.Match(strings.ReplaceAll(g, "**", "*"), ""); err != nil {
@@ -403,6 +428,9 @@ func (v *validator) rule(r *Rule, i int) {
 	if w.Arg != nil && *w.Arg == (ArgMatch{}) {
 		w.Arg = nil
 	}
+	if w.Path != nil && *w.Path == (ArgMatch{}) {
+		w.Path = nil
+	}
 	if w.Event == EventConnect {
 		for _, x := range []struct {
 			key, why string
@@ -410,6 +438,7 @@ func (v *validator) rule(r *Rule, i int) {
 		}{
 			{"command", "a connect rule matches a new connection, not a command", len(w.Commands) > 0},
 			{"arg", "a connect rule matches a new connection, not a command", w.Arg != nil},
+			{"path", "a connect rule matches a new connection, not a command", w.Path != nil},
 			{"user", "a connect rule matches before anyone logs in", w.User != ""},
 			{"count", "a connect rule counts connections across sessions", w.Count == PerSession && w.Nth > 0},
 		} {
@@ -421,6 +450,9 @@ func (v *validator) rule(r *Rule, i int) {
 		}
 	}
 	v.arg(join(wp, "arg"), w.Arg)
+	if w.Event != EventConnect {
+		v.path(join(wp, "path"), w.Path, w.Commands)
+	}
 	if w.User != "" {
 		v.glob(join(wp, "user"), w.User)
 	}
@@ -510,11 +542,14 @@ func (v *validator) expect(e *Expectation, p string) {
 	if e.Arg != nil && *e.Arg == (ArgMatch{}) {
 		e.Arg = nil
 	}
+	if e.Path != nil && *e.Path == (ArgMatch{}) {
+		e.Path = nil
+	}
 	if e.NoCommandAfter != 0 {
 		for _, x := range []struct {
 			name string
 			set  bool
-		}{{"command", e.Command != ""}, {"arg", e.Arg != nil}, {"user", e.User != ""}, {"times", e.Exactly != nil}, {"at_least", e.AtLeast != nil}, {"at_most", e.AtMost != nil}} {
+		}{{"command", e.Command != ""}, {"arg", e.Arg != nil}, {"path", e.Path != nil}, {"user", e.User != ""}, {"times", e.Exactly != nil}, {"at_least", e.AtLeast != nil}, {"at_most", e.AtMost != nil}} {
 			if x.set {
 				v.errf(join(p, x.name), `"no_command_after" cannot be combined with %q`, x.name)
 			}
@@ -525,6 +560,11 @@ func (v *validator) expect(e *Expectation, p string) {
 		v.errf(p, `an expectation needs "command" (use "*" for any) or "no_command_after"`)
 	}
 	v.arg(join(p, "arg"), e.Arg)
+	var verbs []string
+	if e.Command != "*" {
+		verbs = []string{e.Command}
+	}
+	v.path(join(p, "path"), e.Path, verbs)
 	if e.User != "" {
 		v.glob(join(p, "user"), e.User)
 	}

@@ -40,8 +40,8 @@ type ExpectationResult struct {
 // NearMiss is a command no rule fired for, and the rule that came closest.
 type NearMiss struct {
 	Entry journal.Entry // the command
-	Rule  string        // the nearest rule's label
-	Why   string        // why that rule did not fire, e.g. "arg /a.txt does not match glob /out/*"
+	Rule  string        // the nearest rule's label; empty when no rule names the command (a strict scenario's 502)
+	Why   string        // why that rule did not fire, e.g. "path /a.txt does not match glob /out/*"
 }
 
 // Verify checks journal entries against the expectations of sc. Events
@@ -130,6 +130,10 @@ func (r Report) String() string {
 		fmt.Fprintf(&b, "%s %s\n", mark, e.Message)
 	}
 	for _, n := range r.Unmatched {
+		if n.Rule == "" {
+			fmt.Fprintf(&b, "note: %s (session %d) matched no rule: %s\n", commandText(n.Entry.Command, n.Entry.Arg), n.Entry.Session, n.Why)
+			continue
+		}
 		fmt.Fprintf(&b, "note: %s (session %d) matched no rule; nearest is %s: %s\n", commandText(n.Entry.Command, n.Entry.Arg), n.Entry.Session, n.Rule, n.Why)
 	}
 	return b.String()
@@ -151,6 +155,9 @@ func selection(e Expectation) string {
 	}
 	if a := describeArg(e.Arg); a != "" {
 		s += " " + a
+	}
+	if p := describeArg(e.Path); p != "" {
+		s += " on path " + p
 	}
 	if e.User != "" {
 		s += " by " + e.User
@@ -184,12 +191,13 @@ func sessionsOf(entries []journal.Entry) string {
 func verifyCount(e Expectation, x *entryIndex) ExpectationResult {
 	res := ExpectationResult{Expectation: e}
 	arg, _ := compileArg(e.Arg)
+	p, _ := compileArg(e.Path)
 	var user *Pattern
 	if e.User != "" {
 		user, _ = CompileGlob(e.User)
 	}
 	for _, en := range x.candidates(strings.ToUpper(e.Command), arg) {
-		if !arg.Match(en.Arg) || (user != nil && !user.Match(en.User)) {
+		if !arg.Match(en.Arg) || (p != nil && (en.Path == "" || !p.Match(en.Path))) || (user != nil && !user.Match(en.User)) {
 			continue
 		}
 		res.Evidence = append(res.Evidence, *en)

@@ -114,3 +114,34 @@ func TestVerifyManyEntries(t *testing.T) {
 		t.Fatalf("report: ok %v, %d expectations", rep.OK, len(rep.Expectations))
 	}
 }
+
+// TestVerifyPath: an expectation on path counts the commands that acted
+// on it, whatever argument and working directory they were sent with.
+func TestVerifyPath(t *testing.T) {
+	sc := mustParse(t, `version: 1
+expect:
+  - {name: the report, command: STOR, path: /out/report.csv, times: 1}
+  - {command: "*", path: {glob: "/out/**"}, at_least: 3}
+  - {command: DELE, path: {regex: "\\.tmp$"}, times: 0}
+`)
+	recs := []journal.Entry{
+		{Session: 1, Seq: 1, Command: "CWD", Arg: "out", Path: "/out", Codes: []int{250}},
+		{Session: 1, Seq: 2, Command: "STOR", Arg: "report.csv", Path: "/out/report.csv", Codes: []int{150, 226}},
+		{Session: 2, Seq: 3, Command: "STOR", Arg: "/in/report.csv", Path: "/in/report.csv", Codes: []int{150, 226}},
+		{Session: 2, Seq: 4, Command: "DELE", Arg: "x.tmp", Path: "/in/x.tmp", Codes: []int{250}},
+		{Session: 2, Seq: 5, Command: "NOOP", Codes: []int{200}},
+	}
+	rep := Verify(sc, recs)
+	var got []string
+	for _, e := range rep.Expectations {
+		got = append(got, strconv.FormatBool(e.Met)+" "+e.Message)
+	}
+	want := []string{
+		"true the report: expected STOR on path /out/report.csv exactly 1 time, saw 1 (session 1)",
+		"false expected any command on path matching /out/** at least 3 times, saw 1 (session 1)",
+		"false expected DELE on path matching regex \\.tmp$ exactly 0 times, saw 1 (session 2)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

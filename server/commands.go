@@ -6,6 +6,7 @@ import (
 
 	"github.com/mockftpd/mockftpd/internal/rules"
 	"github.com/mockftpd/mockftpd/journal"
+	"github.com/mockftpd/mockftpd/scenario"
 )
 
 // engineCommands are the commands the engine answers itself, or whose
@@ -72,12 +73,35 @@ func (s *session) handleLine(l clientLine) {
 		}
 		s.debugf("command", "verb", verb, "arg", shown)
 	}
-	if d, fired := s.rt.Match(rules.Request{Verb: verb, Arg: arg, User: user}); fired {
+	req := rules.Request{Verb: verb, Arg: arg, User: user}
+	if scenario.TakesPath(verb) { // the working directory only when needed
+		if p, ok := scenario.CommandPath(verb, arg, s.cwd()); ok {
+			req.Path, cmd.entry.Path = p, p
+		}
+	}
+	if d, fired := s.rt.Match(req); fired {
 		s.fire(cmd, d)
 		s.runStep(cmd, d.Step)
 		return
 	}
+	if s.srv.effective().strict && verb != "QUIT" {
+		s.refuseUncovered(cmd, req)
+		return
+	}
 	s.dispatch(cmd)
+}
+
+// refuseUncovered answers a command no rule fired for in a strict
+// scenario (a replay covering only what was recorded) with 502, and notes
+// in its journal entry why no rule fired, so that a test shows what its
+// client did that the recording did not cover.
+func (s *session) refuseUncovered(cmd *command, req rules.Request) {
+	miss := &journal.NearMiss{Why: "no rule for " + req.Verb}
+	if r, why, ok := s.srv.rt.NearMiss(req, ""); ok {
+		miss = &journal.NearMiss{Rule: r.Label(), Why: why}
+	}
+	cmd.entry.NearMiss = miss // not shared yet: no lock
+	s.answer(cmd, newReply(502, "Command not covered by the recording (strict replay)"))
 }
 
 // dispatch does what a correct FTP server does with cmd: the scenario's
@@ -136,12 +160,11 @@ func (s *session) cmdAUTH(cmd *command) {
 		s.answer(cmd, newReply(431, "TLS is not available: "+err.Error()))
 		return
 	}
-	r := newReply(234, "AUTH command ok. Expecting TLS Negotiation.")
-	if s.finalScripted(cmd) {
-		r = fromScenario(*cmd.step.Final) // a scripted final reply decides whether TLS starts
-	}
+	s.mu.Lock()
+	r := s.finalLocked(cmd, newReply(234, "AUTH command ok. Expecting TLS Negotiation.")) // a scripted final reply decides whether TLS starts
 	cmd.finalUsed = true
-	s.answer(cmd, r)
+	s.replyLocked(cmd, r)
+	s.mu.Unlock()
 	if r.code == 234 && !s.startTLS(mech == "TLS-P" || mech == "SSL") {
 		s.end(journal.ReasonTLSFailed, closeNow)
 	}

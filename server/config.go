@@ -178,6 +178,10 @@ type Config struct {
 	// ShutdownGrace is how long Shutdown lets transfers in flight finish
 	// before closing them (DefaultShutdownGrace).
 	ShutdownGrace time.Duration
+	// Strict answers every command no rule fires for with 502 and notes in
+	// the journal why no rule fired (QUIT still works), as a scenario's
+	// settings.strict does: a replay that covers only what was recorded.
+	Strict bool
 	// Scenario scripts replies; nil behaves like a plain correct FTP
 	// server. The server works on a normalized copy: the caller's scenario
 	// is never changed, so one may be shared by servers.
@@ -237,13 +241,14 @@ type effective struct {
 	banner string
 	idle   time.Duration
 	users  []User
+	strict bool // the Config's or the scenario's
 }
 
 // resolve is the one precedence rule between a Config and a scenario: what
 // the scenario sets wins (it describes the server being mocked), what it
 // leaves out comes from the Config.
 func resolve(cfg *Config, sc *scenario.Scenario) *effective {
-	e := &effective{banner: cfg.Banner, idle: cfg.IdleTimeout, users: cfg.Users}
+	e := &effective{banner: cfg.Banner, idle: cfg.IdleTimeout, users: cfg.Users, strict: cfg.Strict || sc.Settings.Strict}
 	if b := sc.Settings.Banner; b != "" {
 		e.banner = b
 	}

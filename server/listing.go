@@ -20,14 +20,19 @@ func (s *session) absPath(p string) string {
 	if path.IsAbs(p) {
 		return path.Clean(p)
 	}
+	return path.Join(s.cwd(), p)
+}
+
+// cwd is the session's working directory, as ftpserverlib keeps it ("/"
+// before ftpserverlib knows the session).
+func (s *session) cwd() string {
 	s.mu.Lock()
 	cc := s.cc
 	s.mu.Unlock()
-	cwd := "/"
-	if cc != nil {
-		cwd = cc.Path()
+	if cc == nil {
+		return "/"
 	}
-	return path.Join(cwd, p)
+	return cc.Path()
 }
 
 // cmdSTAT answers STAT with a path: a file's entry (213), or a directory's

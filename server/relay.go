@@ -2,6 +2,7 @@ package server
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mockftpd/mockftpd/journal"
@@ -109,8 +110,11 @@ func (s *session) relayLocked(cmd *command, r reply) {
 		if cmd.internal || s.stalled {
 			return
 		}
-		if p := cmd.step; p != nil && p.Preliminary != nil {
-			r = fromScenario(*p.Preliminary)
+		if p := cmd.step; p != nil && len(p.Preliminary) > 0 {
+			for _, pr := range p.Preliminary {
+				s.emitLocked(cmd, fromScenario(pr))
+			}
+			return
 		}
 		s.emitLocked(cmd, r)
 		return
@@ -151,15 +155,64 @@ func (s *session) answer(cmd *command, r reply) {
 // finalScripted reports whether the rule that fired for cmd replaces its
 // final reply.
 func (s *session) finalScripted(cmd *command) bool {
-	return cmd.step != nil && cmd.step.Final != nil && !cmd.finalUsed
+	return cmd.step != nil && len(cmd.step.Final) > 0 && !cmd.finalUsed
+}
+
+// finalLocked returns the reply that goes to the client as cmd's final
+// reply r: the step's last final reply when it scripts them (sending the
+// others first), else r.
+func (s *session) finalLocked(cmd *command, r reply) reply {
+	if !s.finalScripted(cmd) {
+		return r
+	}
+	cmd.finalUsed = true
+	rs := scriptedFinal(cmd.step.Final, r)
+	for _, x := range rs[:len(rs)-1] {
+		s.emitLocked(cmd, x)
+	}
+	return rs[len(rs)-1]
+}
+
+// scriptedFinal is the final replies a step scripts in place of real, the
+// server's: "{address}" becomes the address real advertises (to a passed
+// PASV or EPSV: h1,h2,h3,h4,p1,p2 in a 227, |||port| in a 229). When real
+// advertises none (the server could not open a passive port), real stands.
+func scriptedFinal(final []scenario.Reply, real reply) []reply {
+	out := make([]reply, 0, len(final))
+	for _, f := range final {
+		if strings.Contains(f.Text+f.Raw, scenario.AddressTemplate) {
+			addr, ok := advertised(real)
+			if !ok {
+				return []reply{real}
+			}
+			f.Text = strings.ReplaceAll(f.Text, scenario.AddressTemplate, addr)
+			f.Raw = strings.ReplaceAll(f.Raw, scenario.AddressTemplate, addr)
+		}
+		out = append(out, fromScenario(f))
+	}
+	return out
+}
+
+// advertised is the data address a 227 or 229 reply advertises, as it
+// writes it between its parentheses.
+func advertised(r reply) (string, bool) {
+	if r.code != 227 && r.code != 229 {
+		return "", false
+	}
+	t := r.text()
+	open, end := strings.IndexByte(t, '('), strings.LastIndexByte(t, ')')
+	if open < 0 || end < open {
+		return "", false
+	}
+	return t[open+1 : end], true
 }
 
 // replyLocked sends a reply of the engine or ftpserverlib for cmd: the
-// step's final reply replaces a final one, and a final reply completes the
-// command.
+// step's final replies replace a final one, and a final reply completes
+// the command.
 func (s *session) replyLocked(cmd *command, r reply) {
-	if !r.preliminary() && s.finalScripted(cmd) {
-		r = fromScenario(*cmd.step.Final)
+	if !r.preliminary() {
+		r = s.finalLocked(cmd, r)
 	}
 	s.emitLocked(cmd, r)
 	if !r.preliminary() {

@@ -31,7 +31,7 @@ func (s *session) fire(cmd *command, d rules.Decision) {
 // answersItself reports whether a step sends replies of its own rather
 // than (only) rewriting the real server's.
 func answersItself(st *scenario.Step) bool {
-	return len(st.Replies) > 0 || (!st.Pass && st.Then != scenario.ThenContinue && st.Preliminary == nil && st.Final == nil && st.Data == nil)
+	return len(st.Replies) > 0 || (!st.Pass && st.Then != scenario.ThenContinue && len(st.Preliminary) == 0 && len(st.Final) == 0 && st.Data == nil)
 }
 
 // runStep carries out the step of the rule that fired for cmd: its delay,
@@ -79,15 +79,12 @@ func (s *session) runStep(cmd *command, st *scenario.Step) {
 }
 
 // scriptedLoginLocked keeps the real server in step with a scripted login:
-// a scripted 230 or 232 to USER, PASS, ACCT or ADAT logs the session in for
-// real, so the client can go on.
+// a step's replies to the greeting, USER, PASS, ACCT or ADAT log the
+// session in for real when its login says so, which a final 230 or 232
+// implies, so the client can go on. The session logs in as the step's
+// login names, else as the user the client named, else as the scenario's
+// first user, else as anonymous.
 func (s *session) scriptedLoginLocked(cmd *command) {
-	final := 0
-	for _, r := range cmd.step.Replies {
-		if c := fromScenario(r).code; c >= 200 {
-			final = c
-		}
-	}
 	if cmd.verb == "USER" {
 		s.userLocked(cmd)
 		if !s.loggedIn {
@@ -95,22 +92,46 @@ func (s *session) scriptedLoginLocked(cmd *command) {
 			s.forwardLocked(&command{verb: "USER", internal: true}, "USER "+cmd.arg)
 		}
 	}
-	switch cmd.verb {
-	case "USER", "PASS", "ACCT", "ADAT":
-	default:
+	if !logsIn(cmd.verb, cmd.step) || s.loggedIn {
 		return
 	}
-	if (final != 230 && final != 232) || s.loggedIn {
-		return
+	name := s.user
+	if l := cmd.step.Login; l != nil && l.User != "" {
+		name = l.User
 	}
-	if s.user == "" {
-		s.user, s.userArg = "anonymous", "anonymous"
+	if name == "" {
+		name = "anonymous"
+		if users := s.srv.effective().users; len(users) > 0 {
+			name = users[0].Name
+		}
 	}
-	if cmd.verb != "USER" {
-		s.forwardLocked(&command{verb: "USER", internal: true}, "USER "+s.user)
+	if cmd.verb != "USER" || name != cmd.arg {
+		s.forwardLocked(&command{verb: "USER", internal: true}, "USER "+name)
 	}
 	s.forwardLocked(&command{verb: "PASS", internal: true}, "PASS "+s.srv.token)
+	s.user, s.userArg = name, name
 	s.loggedIn = true
+}
+
+// logsIn reports whether a step's own replies to verb log the session in:
+// as its login says, or, without one, when its last final reply to the
+// greeting or a login command is 230 or 232.
+func logsIn(verb string, st *scenario.Step) bool {
+	if st.Login != nil {
+		return !st.Login.Off
+	}
+	switch verb {
+	case journal.Connect, "USER", "PASS", "ACCT", "ADAT":
+	default:
+		return false
+	}
+	final := 0
+	for _, r := range st.Replies {
+		if c := fromScenario(r).code; c >= 200 {
+			final = c
+		}
+	}
+	return final == 230 || final == 232
 }
 
 // greet prepares the greeting, which ftpserverlib sends first: a connect
@@ -131,8 +152,8 @@ func (s *session) greet(d rules.Decision, fired bool) bool {
 	if st == nil {
 		return true
 	}
-	if st.Preliminary != nil {
-		s.answer(cmd, fromScenario(*st.Preliminary))
+	for _, p := range st.Preliminary {
+		s.answer(cmd, fromScenario(p))
 	}
 	if !s.sleep(s.srv.rt.Delay(st.Delay)) {
 		return false
@@ -146,6 +167,7 @@ func (s *session) greet(d rules.Decision, fired bool) bool {
 	for _, r := range st.Replies {
 		s.emitLocked(cmd, fromScenario(r))
 	}
+	s.scriptedLoginLocked(cmd)
 	s.completeLocked(cmd)
 	return !s.ended
 }

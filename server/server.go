@@ -256,7 +256,7 @@ func (s *Server) startSession(conn net.Conn) *upstreamConn {
 	up := &sess.up
 	d, scripted := sess.rt.Match(rules.Request{Event: scenario.EventConnect})
 	implicit := s.cfg.TLS == TLSImplicit
-	if !implicit && (!scripted || d.Step == nil || d.Step.Preliminary == nil && d.Step.Delay.IsZero()) {
+	if !implicit && (!scripted || d.Step == nil || len(d.Step.Preliminary) == 0 && d.Step.Delay.IsZero()) {
 		// nothing to wait for: ftpserverlib gets the session now
 		if !sess.greet(d, scripted) {
 			s.unserved(sess)

@@ -46,6 +46,7 @@ type serveFlags struct {
 	anonymous      bool
 	scenarioFile   string
 	replies        listFlag
+	strict         bool
 	banner         string
 	dialect        string
 	idleTimeout    time.Duration
@@ -106,7 +107,8 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.Var(&f.users, "user", "account `name:password[:/home]` (repeatable; env: comma-separated, or one a line); a password with \":\" needs a home after it, e.g. carol:pa:ss:/ (\":/\" is the root); without any, every login succeeds")
 	s.BoolVar(&f.anonymous, "anonymous", false, "with -user, also let anonymous log in with any password")
 	s.StringVar(&f.scenarioFile, "scenario", "", "scenario `file` (YAML or JSON) to serve, or builtin:NAME for a ready-made one (mockftpd scenarios lists them)")
-	s.Var(&f.replies, "reply", "add a rule `VERB=CODE text`, e.g. 'STOR=452 Insufficient storage space' (repeatable; env: one per line)")
+	s.Var(&f.replies, "reply", "add a rule `VERB=CODE text` or VERB /PATH=CODE text (PATH a glob of the path the command acts on), e.g. 'STOR=452 Insufficient storage space', 'RETR /data/*.csv=450 busy' (repeatable; env: one per line)")
+	s.BoolVar(&f.strict, "strict", false, "answer every command no rule fires for with 502 and journal why (a strict replay, as settings.strict); QUIT still works")
 	s.StringVar(&f.banner, "banner", server.DefaultBanner, "text of the 220 greeting (a scenario's settings.banner wins)")
 	s.StringVar(&f.dialect, "dialect", "", "answer as this server `product` does: vsftpd, proftpd, pure-ftpd, filezilla-server, iis, serv-u, wu-ftpd (mockftpd dialects lists them; a scenario's settings.dialect wins)")
 	s.DurationVar(&f.idleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close sessions idle this `long` with 421 (a scenario's settings.idle_timeout wins)")
@@ -221,6 +223,7 @@ func (f *serveFlags) config(logger *slog.Logger) (server.Config, error) {
 		AllowAnonymous:          f.anonymous,
 		ShutdownGrace:           f.shutdownGrace,
 		AllowForeignDataAddress: f.allowForeign,
+		Strict:                  f.strict,
 		Logger:                  logger,
 	}
 	var err error
@@ -346,15 +349,21 @@ func (f *serveFlags) adminOptions(logger *slog.Logger) (addr string, opts admin.
 	return addr, opts, nil
 }
 
-// parseReplyFlag reads "VERB=CODE text" (VERB may be "*" or "A,B"); a verb
-// must be in the catalogue or among custom, the scenario's custom commands.
+// parseReplyFlag reads "VERB=CODE text" or "VERB /PATH=CODE text" (VERB
+// may be "*" or "A,B"; PATH is a glob of the path the command acts on,
+// e.g. /data/*.csv); a verb must be in the catalogue or among custom, the
+// scenario's custom commands.
 func parseReplyFlag(s string, custom []string) (scenario.Rule, error) {
-	verbs, rep, ok := strings.Cut(s, "=")
-	rep = strings.TrimSpace(rep)
+	const want = "want VERB=CODE text or VERB /PATH=CODE text, e.g. 'STOR=452 Insufficient storage space' or 'RETR /data/*.csv=450 File busy', with CODE from 100 to 699"
+	lhs, rep, ok := cutReplyFlag(s)
 	codeText, text, _ := strings.Cut(rep, " ")
 	code, err := strconv.Atoi(codeText)
-	if !ok || strings.TrimSpace(verbs) == "" || err != nil || code < 100 || code > 699 {
-		return scenario.Rule{}, fmt.Errorf("-reply %q: want VERB=CODE text, e.g. 'STOR=452 Insufficient storage space', with CODE from 100 to 699", s)
+	if !ok || strings.TrimSpace(lhs) == "" || err != nil || code < 100 || code > 699 {
+		return scenario.Rule{}, fmt.Errorf("-reply %q: %s", s, want)
+	}
+	verbs, glob, _ := strings.Cut(strings.TrimSpace(lhs), " ")
+	if glob = strings.TrimSpace(glob); glob != "" && !strings.HasPrefix(glob, "/") && !strings.HasPrefix(glob, "**") {
+		return scenario.Rule{}, fmt.Errorf("-reply %q: the path %q is not absolute: %s", s, glob, want)
 	}
 	var cmds []string
 	for _, v := range strings.Split(verbs, ",") {
@@ -366,11 +375,41 @@ func parseReplyFlag(s string, custom []string) (scenario.Rule, error) {
 		}
 		cmds = append(cmds, v)
 	}
-	return scenario.Rule{
+	r := scenario.Rule{
 		Name:  "-reply " + s,
 		When:  scenario.Match{Commands: cmds},
 		Steps: []scenario.Step{{Replies: []scenario.Reply{{Code: code, Text: strings.TrimSpace(text)}}}},
-	}, nil
+	}
+	if glob != "" {
+		r.When.Path = &scenario.ArgMatch{Glob: glob}
+	}
+	return r, nil
+}
+
+// cutReplyFlag splits a -reply value at the first "=" that a reply code
+// follows, so that a path may hold "=": "RETR /a=b.csv=450 busy" is
+// "RETR /a=b.csv" and "450 busy".
+func cutReplyFlag(s string) (lhs, rep string, ok bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '=' {
+			continue
+		}
+		rest := strings.TrimSpace(s[i+1:])
+		if len(rest) >= 3 && isDigits(rest[:3]) && (len(rest) == 3 || rest[3] == ' ') {
+			return s[:i], rest, true
+		}
+	}
+	lhs, rep, ok = strings.Cut(s, "=")
+	return lhs, strings.TrimSpace(rep), ok
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

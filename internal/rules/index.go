@@ -11,6 +11,7 @@ import (
 type crule struct {
 	rule   *scenario.Rule
 	arg    *scenario.Pattern // nil: any argument
+	path   *scenario.Pattern // nil: any path, or none
 	user   *scenario.Pattern // nil: any user
 	broken bool              // a pattern did not compile: the rule never matches
 	global bool              // nth counted across sessions
@@ -114,6 +115,9 @@ func compileRule(r *scenario.Rule) *crule {
 	c := &crule{rule: r, nth: r.When.Nth}
 	var err error
 	if c.arg, err = scenario.CompileArg(r.When.Arg); err != nil {
+		c.broken = true
+	}
+	if c.path, err = scenario.CompileArg(r.When.Path); err != nil {
 		c.broken = true
 	}
 	if r.When.User != "" {
@@ -272,6 +276,8 @@ func (c *crule) patternMatch(req Request, session int, state string) bool {
 	case w.State != "" && state != w.State:
 		return false
 	case !c.user.Match(req.User):
+		return false
+	case c.path != nil && (req.Path == "" || !c.path.Match(req.Path)):
 		return false
 	}
 	return c.arg.Match(req.Arg)

@@ -17,7 +17,7 @@ type nearIndex struct {
 	rest      []*crule            // rules without an exact argument, in order
 	exact     map[string][]*crule // rules with an exact argument, by argument
 	ordered   []*crule            // rules with an exact argument, in order
-	firstFree int                 // index in ordered of the first one without user, session or state (len when none)
+	firstFree int                 // index in ordered of the first one without path, user, session or state (len when none)
 }
 
 func newNearIndex(rules []*crule) *nearIndex {
@@ -33,7 +33,7 @@ func newNearIndex(rules []*crule) *nearIndex {
 	}
 	x.firstFree = len(x.ordered)
 	for i, c := range x.ordered {
-		if w := &c.rule.When; c.user == nil && w.Session == 0 && w.State == "" {
+		if w := &c.rule.When; c.user == nil && c.path == nil && w.Session == 0 && w.State == "" {
 			x.firstFree = i
 			break
 		}
@@ -86,6 +86,14 @@ func misses(c *crule, req Request, session int, state *string) (hard, soft []str
 	if !c.arg.Match(req.Arg) {
 		hard = append(hard, c.arg.WhyNotArg(req.Arg))
 	}
+	if c.path != nil {
+		switch {
+		case req.Path == "":
+			hard = append(hard, commandText(req)+" acts on no path, the rule wants a path")
+		case !c.path.Match(req.Path):
+			hard = append(hard, c.path.WhyNotPath(req.Path))
+		}
+	}
 	if !c.user.Match(req.User) {
 		if req.User == "" {
 			hard = append(hard, "no user is logged in, the rule is for user "+w.User)
@@ -133,6 +141,14 @@ func misses(c *crule, req Request, session int, state *string) (hard, soft []str
 		soft = append(soft, fmt.Sprintf("it fires with probability %v and the draw said no", p))
 	}
 	return hard, soft
+}
+
+// commandText writes a request's command line: "STAT", "LIST -la".
+func commandText(req Request) string {
+	if req.Arg == "" {
+		return upper(req.Verb)
+	}
+	return upper(req.Verb) + " " + req.Arg
 }
 
 func ordinal(n int) string {

@@ -47,6 +47,41 @@ rules:
 	}
 }
 
+// TestNearMissPaths: a rule on path misses a command on another path, or
+// on none, and says so; a strict 502's entry keeps the near miss it was
+// given then, with or without a nearest rule.
+func TestNearMissPaths(t *testing.T) {
+	rt := newRuntime(mustParse(t, `version: 1
+rules:
+  - {name: outbox, when: {command: [RETR, STAT], path: {glob: "/out/*"}}, reply: 550}
+  - {name: one file, when: {command: DELE, path: /a.txt}, reply: 550}
+`))
+	entries := []journal.Entry{
+		{Session: 1, Seq: 1, Command: "RETR", Arg: "x.csv", Path: "/in/x.csv"},
+		{Session: 1, Seq: 2, Command: "STAT"},
+		{Session: 1, Seq: 3, Command: "DELE", Arg: "b.txt", Path: "/b.txt"},
+		{Session: 1, Seq: 4, Command: "MKD", Arg: "d", Path: "/d", Codes: []int{502}, NearMiss: &journal.NearMiss{Why: "no rule for MKD"}},
+		{Session: 1, Seq: 5, Command: "DELE", Arg: "c", Path: "/c", Codes: []int{502}, NearMiss: &journal.NearMiss{Rule: "one file", Why: "path /c is not /a.txt"}},
+	}
+	var got []string
+	for _, n := range rt.NearMisses(entries) {
+		got = append(got, n.Entry.Command+" "+n.Entry.Arg+" → "+n.Rule+": "+n.Why)
+	}
+	want := []string{
+		"RETR x.csv → outbox: path /in/x.csv does not match glob /out/*",
+		"STAT  → outbox: STAT acts on no path, the rule wants a path",
+		"DELE b.txt → one file: path /b.txt is not /a.txt",
+		"MKD d → : no rule for MKD",
+		"DELE c → one file: path /c is not /a.txt",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("near misses:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if r, why, ok := rt.NearMiss(Request{Verb: "retr", Arg: "../in/y", Path: "/in/y"}, ""); !ok || r.Name != "outbox" || why != "path /in/y does not match glob /out/*" {
+		t.Errorf("NearMiss: %v %q %v", r, why, ok)
+	}
+}
+
 // TestNearMissesManyRules: with 100,000 rules naming the journal's verbs
 // with other exact arguments, each command looks at a handful of rules:
 // the nearest is the first with nothing but its argument against it.

@@ -29,6 +29,10 @@ type Request struct {
 	// Verb is the command's verb (compared without regard to case) and Arg
 	// its argument as sent.
 	Verb, Arg string
+	// Path is the absolute, clean path the command acts on
+	// (scenario.CommandPath against the session's working directory);
+	// empty for a command that acts on none.
+	Path string
 	// User is the session's user name: the name given with USER, even before
 	// the password was accepted; empty before USER.
 	User string
@@ -274,11 +278,13 @@ func (rt *Runtime) NearMiss(req Request, user string) (rule *scenario.Rule, why 
 // NearMisses lists, for the journal's commands no rule fired for, the
 // nearest rule and why it did not fire (the state each command met is not
 // known, so state conditions count as notes, not failures). Commands that
-// are alike (verb, argument, user, session) are explained once.
+// are alike (verb, argument, path, user, session) are explained once. A
+// command a strict scenario refused keeps the near miss its entry
+// recorded then, with or without a nearest rule.
 func (rt *Runtime) NearMisses(entries []journal.Entry) []scenario.NearMiss {
 	type key struct {
-		verb, arg, user string
-		session         int
+		verb, arg, path, user string
+		session               int
 	}
 	type answer struct {
 		rule, why string
@@ -294,10 +300,14 @@ func (rt *Runtime) NearMisses(entries []journal.Entry) []scenario.NearMiss {
 		if e.Rule != "" || e.Command == "" || e.Event() {
 			continue
 		}
-		k := key{e.Command, e.Arg, e.User, e.Session}
+		if m := e.NearMiss; m != nil {
+			out = append(out, scenario.NearMiss{Entry: *e, Rule: m.Rule, Why: m.Why})
+			continue
+		}
+		k := key{e.Command, e.Arg, e.Path, e.User, e.Session}
 		a, done := seen[k]
 		if !done {
-			if r, why, ok := nearMiss(set, Request{Verb: e.Command, Arg: e.Arg, User: e.User}, e.Session, nil); ok {
+			if r, why, ok := nearMiss(set, Request{Verb: e.Command, Arg: e.Arg, Path: e.Path, User: e.User}, e.Session, nil); ok {
 				a = answer{r.Label(), why, true}
 			}
 			seen[k] = a

@@ -28,12 +28,18 @@ func mustParse(t testing.TB, src string) *scenario.Scenario {
 // for a passing step, or "-" when no rule fired.
 func codes(s *Session, user string, cmds ...string) string {
 	var out []string
+	cwd := "/"
 	for _, c := range cmds {
 		req := Request{User: user}
-		if c == "@connect" {
+		switch {
+		case c == "@connect":
 			req.Event = scenario.EventConnect
-		} else {
+		case strings.HasPrefix(c, "@cwd "): // the working directory of the commands after it
+			cwd = strings.TrimPrefix(c, "@cwd ")
+			continue
+		default:
 			req.Verb, req.Arg, _ = strings.Cut(c, " ")
+			req.Path, _ = scenario.CommandPath(req.Verb, req.Arg, cwd)
 		}
 		d, ok := s.Match(req)
 		switch {
