@@ -199,9 +199,6 @@ func TestRealClientModes(t *testing.T) {
 					realSessionTests[c](t, realServer(t, mode, ftptest.WithScenarioText(sessionScenario)), mode)
 				})
 				t.Run("empty listing", func(t *testing.T) {
-					if mode.TLS != rc.Plain {
-						knownIssue(t, issueTLSEmpty)
-					}
 					realEmptyListingTests[c](t, realServer(t, mode, ftptest.WithScenarioText(sessionScenario)), mode)
 				})
 			})
