@@ -169,6 +169,13 @@ func (f *sessionFs) GetHandle(name string, flags int, offset int64) (ftpserver.F
 	if offset < 0 {
 		return nil, &os.PathError{Op: "seek", Path: path.Clean("/" + filepath.ToSlash(name)), Err: errNegativeOffset}
 	}
+	if flags&(os.O_WRONLY|os.O_RDWR) == 0 {
+		if tr := f.sess.currentTransfer(); tr != nil && tr.source != nil {
+			// the download's bytes come from its source, from the REST offset on
+			tr.offset.Store(offset)
+			return &standIn{}, nil
+		}
+	}
 	file, err := f.open(name, flags, 0o666, offset)
 	if err != nil {
 		return nil, err

@@ -317,14 +317,15 @@ func hostOf(a net.Addr) string {
 	return h
 }
 
-// bindData ties the passive listener on port to a session.
-func (s *Server) bindData(port int, b *dataBinding) {
+// bindData ties the passive listener on port to a session, and returns it.
+func (s *Server) bindData(port int, b *dataBinding) *dataListener {
 	s.mu.Lock()
 	l := s.passive[port]
 	s.mu.Unlock()
 	if l != nil {
 		l.bound.Store(b)
 	}
+	return l
 }
 
 func (s *Server) registerPassive(l *dataListener) {
