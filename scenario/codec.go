@@ -129,6 +129,7 @@ var enums = map[reflect.Type]enum{
 	reflect.TypeFor[Exhausted]():  {"exhausted mode", []string{string(ExhaustedPass), string(ExhaustedRepeat), string(ExhaustedCycle)}},
 	reflect.TypeFor[DataRefuse](): {"refuse mode", []string{string(RefuseIgnore), string(RefuseClose), string(RefuseReset), string(Refuse425)}},
 	reflect.TypeFor[DataEnd]():    {"end", []string{string(EndClose), string(EndReset), string(EndStall)}},
+	reflect.TypeFor[ASCIIMode]():  {"ascii mode", []string{string(ASCIIConvert), string(ASCIIIgnore)}},
 }
 
 var (

@@ -108,7 +108,26 @@ type Settings struct {
 	// expectations name on purpose, e.g. a proprietary XFOO; any other verb
 	// the catalogue does not know is an error.
 	CustomCommands []string `json:"custom_commands,omitempty" what:"a command"`
+
+	// How TYPE A (ASCII) is served: convert (the default, RFC 959: line
+	// ends are converted, SIZE and REST refused in ASCII mode) or ignore
+	// (bytes move as stored whatever TYPE says, and SIZE and REST are
+	// answered in either type, as vsftpd and most embedded servers do).
+	ASCII ASCIIMode `json:"ascii,omitempty"`
 }
+
+// ASCIIMode says how a server serves TYPE A: ASCIIConvert (the default)
+// or ASCIIIgnore.
+type ASCIIMode string
+
+// ASCIIConvert converts line ends in TYPE A (LF to CRLF on downloads, CRLF
+// to LF on uploads) and refuses SIZE and REST in TYPE A, as RFC 959 and
+// ftpserverlib do (the default).
+const ASCIIConvert ASCIIMode = "convert"
+
+// ASCIIIgnore moves bytes as stored whatever TYPE says and answers SIZE
+// and REST in either type.
+const ASCIIIgnore ASCIIMode = "ignore"
 
 // Event says what a rule reacts to: EventCommand (the default) or
 // EventConnect.
