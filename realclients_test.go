@@ -23,10 +23,7 @@ import (
 // Known issues of mockftpd (issue 13) that make a real-client test fail
 // today; each is being fixed on its own branch.
 const (
-	issuePath     = "13.1: rules and expectations keyed on `arg` do not fire for clients that change directory or send relative paths (the `path` condition fixes it)"
-	issueClose    = "13.3: `then: close` resets the connection (RST) when the client sends more after the reply, instead of closing it cleanly (FIN)"
-	issueMKD257   = "found by the real-client tests, not in issue 13: the 257 reply to MKD starts with its commentary (257 Created dir \"/made\"), not with the quoted path RFC 959 asks for (257 \"/made\" created), so Python's ftplib.mkd() returns an empty string"
-	issueTLSEmpty = "13.2: the TLS data connection of a transfer that moves no byte (an empty listing) is not completed and closed cleanly, which OpenSSL clients report as an error"
+	issuePath = "13.1: rules and expectations keyed on `arg` do not fire for clients that change directory or send relative paths (the `path` condition fixes it)"
 )
 
 // knownIssue skips a test that fails today for a reason issue 13 names.

@@ -322,7 +322,7 @@ func (srv *Server) closeData(c net.Conn) {
 func (s *session) cmdPASV(cmd *command) {
 	cmd.final = func(r reply) reply {
 		if r.code != 227 && r.code != 229 {
-			return r
+			return s.passiveExhausted(r)
 		}
 		if port, ok := parsePassivePort(r); ok {
 			s.dataLn = s.srv.bindData(port, &dataBinding{sess: s})
@@ -352,7 +352,7 @@ func (s *session) cmdPORT(cmd *command) {
 	}
 	cmd.final = func(r reply) reply {
 		if r.code != 229 {
-			return r // ftpserverlib could not listen: its error stands
+			return s.passiveExhausted(r) // ftpserverlib could not listen: its error stands
 		}
 		port, ok := parsePassivePort(r)
 		if !ok {
