@@ -51,6 +51,35 @@ func seedFiles(fsys afero.Fs, sc *scenario.Scenario) error {
 	return nil
 }
 
+// Seeded says what putting a scenario in force did to the files it lists
+// (see Server.ReplaceScenario).
+type Seeded struct {
+	New  int // entries whose path did not exist: seeded
+	Kept int // entries whose path exists: left as they are
+}
+
+// seedMissing seeds the scenario's files whose path does not exist yet and
+// leaves every path that exists as it is (what clients uploaded or
+// changed, the previous scenario's files).
+func seedMissing(fsys afero.Fs, sc *scenario.Scenario) (Seeded, error) {
+	base := "."
+	if sc.Source != "" && !strings.HasPrefix(sc.Source, "<") {
+		base = filepath.Dir(sc.Source)
+	}
+	var out Seeded
+	for _, f := range sc.Files {
+		if _, err := fsys.Stat(path.Clean("/" + f.Path)); err == nil {
+			out.Kept++
+			continue
+		}
+		if err := seedFile(fsys, f, base, sc.Seed); err != nil {
+			return out, fmt.Errorf("seed %s: %w", f.Path, err)
+		}
+		out.New++
+	}
+	return out, nil
+}
+
 func seedFile(fsys afero.Fs, f scenario.File, base string, seed int64) error {
 	p := path.Clean("/" + f.Path)
 	switch {

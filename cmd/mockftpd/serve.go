@@ -476,7 +476,7 @@ func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Wr
 	}
 	if watch != nil {
 		watch.load = func() (*scenario.Scenario, error) { return f.loadScenario(true) }
-		watch.apply = srv.SetScenario
+		watch.apply = srv.ReplaceScenario
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
