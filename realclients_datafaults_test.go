@@ -84,6 +84,21 @@ func zeroByteRun(t *testing.T, s rc.Session, c rc.Client, op string) (bool, stri
 	return last.OK, last.Step.String() + " → " + last.Observed() + "\n" + r.Result.String()
 }
 
+// waitSessionsEnded waits until every session the journal shows has
+// ended: its entries are complete then.
+func waitSessionsEnded(t *testing.T, srv *ftptest.Server) {
+	t.Helper()
+	seen := map[int]bool{}
+	for _, e := range srv.Journal() {
+		seen[e.Session] = true
+	}
+	for n := range seen {
+		if _, err := srv.WaitSessionEnd(n, rc.DefaultTimeout); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // firstEntry is the journal's first entry of verb.
 func firstEntry(srv *ftptest.Server, verb string) (journal.Entry, bool) {
 	for _, e := range srv.Journal() {
@@ -120,8 +135,15 @@ func TestRealClientsZeroByteData(t *testing.T) {
 					if ok && !(c == rc.LFTP && zc.lftpOK) {
 						t.Fatalf("%s reported no error:\n%s\njournal:%s", c.Name(), seen, journalText(srv))
 					}
+					// the journal is complete once the sessions ended (curl
+					// may hang up on the reset before the final reply)
+					waitSessionsEnded(t, srv)
 					e, found := firstEntry(srv, zc.verb)
-					if !found || !slices.Equal(e.Codes, zc.codes) || e.Transfer == nil || e.Transfer.End != zc.end || e.Transfer.BytesOut != 0 || e.Transfer.BytesIn != 0 {
+					codes := zc.codes
+					if found && len(e.Codes) == len(codes)-1 && c == rc.Curl {
+						codes = codes[:len(codes)-1] // curl left before the final reply
+					}
+					if !found || !slices.Equal(e.Codes, codes) || e.Transfer == nil || e.Transfer.End != zc.end || e.Transfer.BytesOut != 0 || e.Transfer.BytesIn != 0 {
 						t.Fatalf("want %s answered %v, transfer %s with no byte moved\n%s\njournal:%s", zc.verb, zc.codes, zc.end, seen, journalText(srv))
 					}
 				})
