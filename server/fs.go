@@ -189,6 +189,33 @@ func (f *sessionFs) OpenFile(name string, flag int, perm os.FileMode) (afero.Fil
 	return f.open(name, flag, perm, 0)
 }
 
+// ReadDir is how ftpserverlib reads the directory a listing (LIST, NLST,
+// MLSD) shows: a name holding a CR or LF (a -root folder may have one)
+// shows it as '?', as replies do, so that every entry stays one line of
+// the listing.
+func (f *sessionFs) ReadDir(name string) ([]os.FileInfo, error) {
+	d, err := f.Fs.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	infos, err := d.Readdir(-1)
+	for i, fi := range infos {
+		if strings.ContainsAny(fi.Name(), "\r\n") {
+			infos[i] = renamedInfo{FileInfo: fi, name: strings.NewReplacer("\r", "?", "\n", "?").Replace(fi.Name())}
+		}
+	}
+	return infos, err
+}
+
+// renamedInfo is a FileInfo under another name.
+type renamedInfo struct {
+	os.FileInfo
+	name string
+}
+
+func (r renamedInfo) Name() string { return r.name }
+
 var errNegativeOffset = errors.New("a negative REST offset")
 
 // GetHandle is how ftpserverlib opens the file of a transfer: offset is
