@@ -65,8 +65,9 @@ func (v *validator) onlyFor(r *Rule, path, key, which string, ok func(Verb) bool
 //	data: {}                         error: does nothing
 //	data.end                         needs data.after
 //	data.chunk_delay                 needs data.chunk
-//	data.refuse                      ignore (never accepted or dialed), close (FIN at
-//	                                 once), reset (RST at once), 425 (no connection)
+//	data.refuse                      ignore (never accepted or dialed), close (FIN before a
+//	                                 byte; with PROT P after the TLS handshake), reset
+//	                                 (the same with an RST), 425 (no connection)
 //	data.refuse + after, rate, chunk, chunk_delay, corrupt, delay_data, content or base64
 //	                                 error: the connection never opens
 //	data.refuse + preliminary        the 1xx is sent, then the connection is refused

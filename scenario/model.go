@@ -238,10 +238,12 @@ const RefuseNone DataRefuse = ""
 // RefuseIgnore never accepts (passive) or never connects (active): the client times out.
 const RefuseIgnore DataRefuse = "ignore"
 
-// RefuseClose accepts (or connects) and closes at once (FIN), before any TLS handshake.
+// RefuseClose accepts (or connects) and closes (FIN) before a byte moves:
+// on a protected data connection (PROT P) after the TLS handshake, with a
+// close_notify, as servers that refuse one do (a TLS session not resumed).
 const RefuseClose DataRefuse = "close"
 
-// RefuseReset accepts (or connects) and resets at once (TCP RST), before any TLS handshake.
+// RefuseReset is RefuseClose with a TCP RST.
 const RefuseReset DataRefuse = "reset"
 
 // Refuse425 answers the transfer command with 425 without opening the connection.

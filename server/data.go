@@ -169,18 +169,12 @@ func (s *session) openData(raw net.Conn, tr *transfer, closed <-chan struct{}) (
 	if tr != nil {
 		f = tr.fault
 	}
-	if f != nil && f.Refuse != scenario.RefuseNone {
+	if f != nil && f.Refuse == scenario.RefuseIgnore {
+		// passive mode: the client connected, nobody answers
 		tr.note(endRefused)
 		s.preliminary(tr, false)
-		switch f.Refuse {
-		case scenario.RefuseClose:
-			s.srv.closeData(raw)
-		case scenario.RefuseReset:
-			resetConn(raw)
-		default: // ignore, in passive mode: the client connected, nobody answers
-			tr.hold(raw)
-			s.waitRefused(tr, closed)
-		}
+		tr.hold(raw)
+		s.waitRefused(tr, closed)
 		return nil, errRefused
 	}
 	useTLS := false
@@ -200,8 +194,22 @@ func (s *session) openData(raw net.Conn, tr *transfer, closed <-chan struct{}) (
 		}
 		c = tls.Server(raw, cfg)
 	}
-	if after, cut := f.Cut(); cut && after == 0 {
-		return nil, s.endAtZero(c, raw, tr, closed)
+	switch after, cut := f.Cut(); {
+	case f != nil && (f.Refuse == scenario.RefuseClose || f.Refuse == scenario.RefuseReset):
+		tr.note(endRefused)
+		end := scenario.EndClose
+		if f.Refuse == scenario.RefuseReset {
+			end = scenario.EndReset
+		}
+		s.endBeforeData(c, raw, tr, closed, end, false)
+		return nil, errRefused
+	case cut && after == 0:
+		tr.note(faultEnding(f.End))
+		tr.mu.Lock()
+		tr.conn = true
+		tr.mu.Unlock()
+		s.endBeforeData(c, raw, tr, closed, f.End, true)
+		return nil, errCut
 	}
 	fc := newFaultConn(c, raw, tr, uint64(s.srv.rt.Scenario().Seed), s.srv.cfg.DataTimeout)
 	if tr != nil {
@@ -210,36 +218,40 @@ func (s *session) openData(raw net.Conn, tr *transfer, closed <-chan struct{}) (
 	return fc, nil
 }
 
-// endAtZero ends a transfer's data connection before its first byte
-// (after: 0): the 1xx reply, the TLS handshake when there is one (clients
-// start it once they have the 1xx), an optional pause (delay_data), then
-// the end the fault says: close (FIN), reset (RST) or stall.
-func (s *session) endAtZero(c, raw net.Conn, tr *transfer, closed <-chan struct{}) error {
-	f := tr.fault
-	tr.note(faultEnding(f.End))
-	tr.mu.Lock()
-	tr.conn = true
-	tr.mu.Unlock()
+// endBeforeData ends a transfer's data connection c (raw under TLS)
+// before its first byte, for a refusal (refuse: close or reset) or a cut
+// at once (after: 0): the 1xx reply (the step's; with cut, the server's
+// usual one when the step has none), the TLS handshake when there is one
+// (clients start it once they have the 1xx, and a server that refuses a
+// TLS data connection, say for a session not resumed, does so after it,
+// with a close_notify), for a cut its delay_data, then the end: close
+// (FIN), reset (RST) or stall (held until ABOR or the end).
+func (s *session) endBeforeData(c, raw net.Conn, tr *transfer, closed <-chan struct{}, end scenario.DataEnd, cut bool) {
 	tr.hold(raw) // the session's end or ABOR stops the handshake and the waits below
-	s.preliminary(tr, true)
+	s.preliminary(tr, cut)
 	if tc, ok := c.(*tls.Conn); ok {
 		_ = raw.SetDeadline(time.Now().Add(min(s.srv.cfg.DataTimeout, 10*time.Second)))
-		_ = tc.Handshake()
+		if err := tc.Handshake(); err == nil && !cut && end == scenario.EndClose {
+			// a refusal closes TLS cleanly (close_notify), as vsftpd does;
+			// a cut does not: the client sees a truncated stream
+			_ = tc.CloseWrite()
+		}
 		_ = raw.SetDeadline(time.Time{})
 	}
-	if d := s.srv.rt.Delay(f.DelayData); d > 0 {
+	if d := s.srv.rt.Delay(tr.fault.DelayData); cut && d > 0 {
 		s.waitData(tr, closed, time.After(d))
 	}
-	switch f.End {
+	switch end {
 	case scenario.EndReset:
 		resetConn(raw)
 	case scenario.EndStall:
 		s.waitData(tr, closed, nil)
 		_ = raw.Close()
 	default:
-		s.srv.closeData(raw)
+		if tr.release(raw) { // the drain, not the transfer's end, closes it
+			s.srv.closeData(raw)
+		}
 	}
-	return errCut
 }
 
 // waitData waits until until fires, the transfer is aborted or ends, the

@@ -776,6 +776,9 @@ var dataCases = []dataCase{
 			if r.dataErr != nil && !d.mode.tls {
 				t.Fatalf("a FIN should end the data connection cleanly, got %v", r.dataErr)
 			}
+			if d.mode.tls && !r.handshake { // refused after it, as vsftpd refuses a session not resumed
+				t.Fatal("the TLS handshake did not complete before the refusal")
+			}
 			wantInfo(t, srv, d.mode, cmd, "refused", 0, 0)
 			wantReplies(t, srv, cmd, "150 Opening BINARY mode data connection", "522 Data connection must be protected")
 			d.usable()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -184,6 +185,18 @@ func (tr *transfer) hold(c net.Conn) {
 		return
 	}
 	tr.conns = append(tr.conns, c)
+}
+
+// release takes c back from the connections the transfer closes when it
+// ends; false when it ended already (c is closed).
+func (tr *transfer) release(c net.Conn) bool {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.over {
+		return false
+	}
+	tr.conns = slices.DeleteFunc(tr.conns, func(x net.Conn) bool { return x == c })
+	return true
 }
 
 // abort is the client's ABOR, seen before ftpserverlib sees it: a data
