@@ -33,8 +33,10 @@ COPY --from=build /out/root/ /
 COPY --from=build /out/mockftpd /mockftpd
 # Defaults for a container; every one can be overridden with -e, and every
 # flag has a MOCKFTPD_<NAME> variable (see mockftpd -help).
-#  - FTP on all interfaces, passive ports 30000-30009 (publish them 1:1 and
-#    set MOCKFTPD_PUBLIC_HOST to the address clients use, e.g. 127.0.0.1);
+#  - plain FTP on all interfaces (FTPS: MOCKFTPD_TLS=explicit, with
+#    MOCKFTPD_CERT/MOCKFTPD_KEY from "mockftpd cert"), passive ports
+#    30000-30009 (publish them 1:1 and set MOCKFTPD_PUBLIC_HOST to the
+#    address clients use, e.g. 127.0.0.1);
 #  - the admin API on all interfaces, so MOCKFTPD_ADMIN_TOKEN is required
 #    (mockftpd refuses to start without it; MOCKFTPD_ADMIN= switches it off);
 #    it answers to any host name (a container is reached as localhost, its

@@ -35,12 +35,20 @@ func TestPassivePortsUsedUp(t *testing.T) {
 
 	late := tc.RawDial(t, srv.Addr())
 	late.Login("u", "p")
-	for _, verb := range []string{"PASV", "EPSV"} {
-		msg := late.Cmd(421, "%s", verb)
-		if !strings.HasPrefix(msg, "Could not listen for passive connection") {
-			t.Fatalf("%s with the range %s used up: 421 %q", verb, ports, msg)
+	want := fmt.Sprintf("Could not listen for passive connection: every port of the passive range %d-%d (%d ports, -passive-ports) is in use; retry once a transfer has ended", ports.Start, ports.End, n)
+	for _, verb := range []string{"PASV", "EPSV", "PORT"} {
+		line := verb
+		if verb == "PORT" {
+			ln, err := net.Listen("tcp4", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			line = "PORT " + tc.PortArg(ln)
 		}
-		t.Logf("%s with every port held: 421 %s", verb, msg)
+		if msg := late.Cmd(421, "%s", line); msg != want {
+			t.Fatalf("%s with the range %s used up: 421 %q, want %q", verb, ports, msg, want)
+		}
 	}
 	late.Cmd(200, "NOOP") // the session goes on
 	// A second PASV needs a new port before the session's first is let go.

@@ -25,6 +25,7 @@ import (
 	"github.com/mockftpd/mockftpd/ftptest"
 	rc "github.com/mockftpd/mockftpd/internal/realclient"
 	tc "github.com/mockftpd/mockftpd/internal/testclient"
+	"github.com/mockftpd/mockftpd/server"
 )
 
 // codeCase is one reply code injected in one context.
@@ -361,7 +362,8 @@ func TestReplyCodes(t *testing.T) {
 		for _, c := range codeCases {
 			t.Run(fmt.Sprintf("%s/%s", c.File, c.Context), func(t *testing.T) {
 				t.Parallel()
-				srv := ftptest.New(t, ftptest.WithScenarioFile(filepath.Join(codesDir, c.File+".yaml")))
+				// FTPS offered, for the AUTH and PROT cases
+				srv := ftptest.New(t, ftptest.WithScenarioFile(filepath.Join(codesDir, c.File+".yaml")), ftptest.WithTLS(server.TLSExplicit))
 				got := c.Run(t, srv)
 				mu.Lock()
 				results[c.key()] = got

@@ -102,7 +102,7 @@ var realSessionTests = map[rc.Client]func(t *testing.T, srv *ftptest.Server, mod
 	rc.Ftplib: func(t *testing.T, srv *ftptest.Server, mode rc.Mode) {
 		s := realSession(t, srv, mode, nil)
 		r := s.Ftplib(t, s.FtplibLogin(
-			rc.Step{Op: "sendcmd", Line: "MKD /dir"}, // mkd(): see TestRealClientModes's "ftplib mkd"
+			rc.Step{Op: "mkd", Path: "/dir"},
 			rc.Step{Op: "stor", Path: "/dir/up.txt", Data: sessionText},
 			rc.Step{Op: "appe", Path: "/dir/up.txt", Data: appendText},
 			rc.Step{Op: "nlst", Path: "/dir"},
@@ -129,7 +129,7 @@ var realSessionTests = map[rc.Client]func(t *testing.T, srv *ftptest.Server, mod
 		}
 		whole := sessionText + appendText
 		wantSteps(t, srv, r, append(opening,
-			`sendcmd MKD /dir → ok: 257 Created dir "/dir"`,
+			`mkd /dir → ok: "/dir"`,
 			"stor /dir/up.txt → ok: 226 Closing transfer connection",
 			"appe /dir/up.txt → ok: 226 Closing transfer connection",
 			`nlst /dir → ok: ["dir/up.txt"]`,
@@ -199,9 +199,6 @@ func TestRealClientModes(t *testing.T) {
 					realSessionTests[c](t, realServer(t, mode, ftptest.WithScenarioText(sessionScenario)), mode)
 				})
 				t.Run("empty listing", func(t *testing.T) {
-					if mode.TLS != rc.Plain {
-						knownIssue(t, issueTLSEmpty)
-					}
 					realEmptyListingTests[c](t, realServer(t, mode, ftptest.WithScenarioText(sessionScenario)), mode)
 				})
 			})
@@ -215,7 +212,6 @@ func TestRealClientModes(t *testing.T) {
 func TestFtplibMkdReturnsThePath(t *testing.T) {
 	t.Parallel()
 	rc.Require(t, rc.Ftplib)
-	knownIssue(t, issueMKD257)
 	srv := ftptest.New(t)
 	s := realSession(t, srv, plainMode, nil)
 	r := s.Ftplib(t, s.FtplibLogin(rc.Step{Op: "mkd", Path: "/made"})...)

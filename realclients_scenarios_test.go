@@ -93,7 +93,6 @@ var realScenarioTests = map[string]map[rc.Client]realTest{
 			wantFirstSteps(t, srv, first,
 				"connect → ok: 220 mockftpd ready",
 				"login → ftplib.error_perm: 530 Login authentication failed")
-			knownIssue(t, issueClose)
 			wantStep(t, srv, first, 2, "noop → EOFError") // the server hung up
 		},
 	},
@@ -133,7 +132,6 @@ var realScenarioTests = map[string]map[rc.Client]realTest{
 				"login → ftplib.error_temp: 421 Service not available, closing control connection")
 			// The client sends more after the 421: it finds the connection
 			// closed (EOF), not reset.
-			knownIssue(t, issueClose)
 			wantStep(t, srv, r, 6, "noop → EOFError")
 		},
 	},

@@ -20,23 +20,6 @@ import (
 	"github.com/mockftpd/mockftpd/server"
 )
 
-// Known issues of mockftpd (issue 13) that make a real-client test fail
-// today; each is being fixed on its own branch.
-const (
-	issueClose    = "13.3: `then: close` resets the connection (RST) when the client sends more after the reply, instead of closing it cleanly (FIN)"
-	issueMKD257   = "found by the real-client tests, not in issue 13: the 257 reply to MKD starts with its commentary (257 Created dir \"/made\"), not with the quoted path RFC 959 asks for (257 \"/made\" created), so Python's ftplib.mkd() returns an empty string"
-	issueTLSEmpty = "13.2: the TLS data connection of a transfer that moves no byte (an empty listing) is not completed and closed cleanly, which OpenSSL clients report as an error"
-)
-
-// knownIssue skips a test that fails today for a reason issue 13 names.
-// The test asserts the correct behaviour: once the fix is merged, remove
-// the call and the test must pass. `grep -n knownIssue *_test.go` lists
-// them all.
-func knownIssue(t *testing.T, issue string) {
-	t.Helper()
-	t.Skipf("known issue %s; remove this knownIssue call once the fix is merged", issue)
-}
-
 // realServer starts a server for a client in mode: implicit FTPS needs a
 // server that speaks TLS from the first byte, explicit FTPS one that
 // offers AUTH TLS; plain clients get the default server.

@@ -398,14 +398,30 @@ func TestScenarioBadKeepsRunning(t *testing.T) {
 	}
 }
 
+// TestScenarioPutReset: a scenario put in force seeds its files that do
+// not exist yet and leaves the paths that exist as they are; with
+// reset=true the files become exactly the scenario's.
 func TestScenarioPutReset(t *testing.T) {
 	e := newEnv(t, admin.Options{})
-	sc := "version: 1\nfiles:\n  - {path: /seed/a.txt, content: seeded}\n"
-	e.expect(200, "PUT", "/api/scenario", sc)
-	e.expect(404, "GET", "/api/files/seed/a.txt", "")
+	sc := "version: 1\nfiles:\n  - {path: /seed/a.txt, content: seeded}\n  - {path: /seed/b.txt, content: second}\n"
+	m := e.expect(200, "PUT", "/api/scenario", "version: 1\nfiles:\n  - {path: /seed/a.txt, content: seeded}\n").json(t)
+	if m["seeded"] != 1.0 || m["kept"] != 0.0 {
+		t.Fatalf("first PUT: %v", m)
+	}
+	e.expect(200, "PUT", "/api/files/seed/a.txt", "changed by a client", "Content-Type", "application/octet-stream")
+	m = e.expect(200, "PUT", "/api/scenario", sc).json(t)
+	if m["seeded"] != 1.0 || m["kept"] != 1.0 {
+		t.Fatalf("second PUT: %v", m)
+	}
+	if got := e.expect(200, "GET", "/api/files/seed/a.txt", "").body; string(got) != "changed by a client" {
+		t.Fatalf("a file that existed: %q", got)
+	}
+	if got := e.expect(200, "GET", "/api/files/seed/b.txt", "").body; string(got) != "second" {
+		t.Fatalf("a new file: %q", got)
+	}
 	e.expect(200, "PUT", "/api/scenario?reset=true", sc)
 	if got := e.expect(200, "GET", "/api/files/seed/a.txt", "").body; string(got) != "seeded" {
-		t.Fatalf("seed: %q", got)
+		t.Fatalf("after the reset: %q", got)
 	}
 }
 

@@ -120,8 +120,12 @@ type scenarioBody struct {
 	Rules int    `json:"rules"`
 	Files int    `json:"files"`
 	// Expectations counts the scenario's expect entries.
-	Expectations int  `json:"expectations"`
-	Reset        bool `json:"reset"`
+	Expectations int `json:"expectations"`
+	// Seeded and Kept count the scenario's files seeded when it was put in
+	// force (their path did not exist) and left as they were (it did).
+	Seeded int  `json:"seeded"`
+	Kept   int  `json:"kept"`
+	Reset  bool `json:"reset"`
 }
 
 // putScenario replaces the scenario in force. With ?reset=true the server
@@ -152,7 +156,8 @@ func (a *API) putScenario(w http.ResponseWriter, r *http.Request) {
 		scenarioErrors(w, "bad scenario; the running scenario is unchanged", errors.New(strings.Join(bad, "\n")))
 		return
 	}
-	if err := a.srv.SetScenario(sc); err != nil {
+	seeded, err := a.srv.ReplaceScenario(sc)
+	if err != nil {
 		scenarioErrors(w, "bad scenario; the running scenario is unchanged", err)
 		return
 	}
@@ -162,8 +167,10 @@ func (a *API) putScenario(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a.opts.Logger.Info("admin: scenario replaced", "name", sc.Name, "rules", len(sc.Rules), "reset", reset)
-	writeJSON(w, http.StatusOK, scenarioBody{Name: sc.Name, Rules: len(sc.Rules), Files: len(sc.Files), Expectations: len(sc.Expect), Reset: reset})
+	a.opts.Logger.Info("admin: scenario replaced; files not there yet were seeded, existing paths kept as they are unless reset",
+		"name", sc.Name, "rules", len(sc.Rules), "files", len(sc.Files), "seeded", seeded.New, "kept", seeded.Kept, "reset", reset)
+	writeJSON(w, http.StatusOK, scenarioBody{Name: sc.Name, Rules: len(sc.Rules), Files: len(sc.Files), Expectations: len(sc.Expect),
+		Seeded: seeded.New, Kept: seeded.Kept, Reset: reset})
 }
 
 // parseRule reads one rule written as an item of a scenario's "rules:"

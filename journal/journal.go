@@ -37,6 +37,7 @@ const (
 	ReasonServerClosed = "server closed"  // the FTP server ended it (e.g. after a failed login)
 	ReasonTLSFailed    = "tls failed"     // the TLS handshake failed
 	ReasonServerError  = "server error"   // the server could not go on (e.g. its TLS certificate is unusable)
+	ReasonHTTP         = "http request"   // an HTTP request reached the FTP port (a web page)
 )
 
 // Entry is one line of the journal: a command a client sent, or an event

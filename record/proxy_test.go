@@ -125,6 +125,7 @@ func TestProxyTLS(t *testing.T) {
 	for _, implicit := range []bool{false, true} {
 		t.Run(map[bool]string{false: "explicit", true: "implicit"}[implicit], func(t *testing.T) {
 			up := ftptest.New(t, ftptest.WithConfig(func(c *server.Config) {
+				c.TLS = server.TLSExplicit
 				if implicit {
 					c.TLS = server.TLSImplicit
 				}

@@ -134,6 +134,7 @@ func TestRecordRealServersOverImplicitFTPS(t *testing.T) {
 // recording was made with it.
 func replayServer(t *testing.T, yaml []byte, m mode) *ftptest.Server {
 	return ftptest.New(t, ftptest.WithScenarioText(string(yaml)), ftptest.WithConfig(func(c *server.Config) {
+		c.TLS = server.TLSExplicit // offered, as the recorded servers offer it
 		if m.implicit {
 			c.TLS = server.TLSImplicit
 		}

@@ -23,7 +23,7 @@ func TestBuilder(t *testing.T) {
 		Rule(On("PASS").User("bob").Reply(530, "").Then(ThenClose)).
 		Rule(On("RETR").Responses(Step{Replies: []Reply{{Code: 450}}}, PassStep()).Exhausted(ExhaustedRepeat)).
 		Rule(On("LIST", "NLST").ArgGlob("/slow/*").Delay(3*time.Second)).
-		Rule(On("RETR").Arg("/pub/big.bin").Final(451, "Local error").Data(DataFault{After: 1 << 20, End: EndReset})).
+		Rule(On("RETR").Arg("/pub/big.bin").Final(451, "Local error").Data(DataFault{After: new(int64(1 << 20)), End: EndReset})).
 		Rule(On("MKD").Probability(0.3).DelayRange(100*time.Millisecond, 2*time.Second).Reply(550, "Random failure")).
 		Rule(On("QUIT").NextState("down").Times(1)).
 		Rule(On().State("down").Reply(421, "").Then(ThenClose)).

@@ -128,8 +128,9 @@ var enums = map[reflect.Type]enum{
 	reflect.TypeFor[CountScope](): {"count", []string{string(PerSession), string(Global)}},
 	reflect.TypeFor[Then]():       {"then", []string{string(ThenClose), string(ThenReset), string(ThenStall)}},
 	reflect.TypeFor[Exhausted]():  {"exhausted mode", []string{string(ExhaustedPass), string(ExhaustedRepeat), string(ExhaustedCycle)}},
-	reflect.TypeFor[DataRefuse](): {"refuse mode", []string{string(RefuseIgnore), string(RefuseClose), string(Refuse425)}},
+	reflect.TypeFor[DataRefuse](): {"refuse mode", []string{string(RefuseIgnore), string(RefuseClose), string(RefuseReset), string(Refuse425)}},
 	reflect.TypeFor[DataEnd]():    {"end", []string{string(EndClose), string(EndReset), string(EndStall)}},
+	reflect.TypeFor[ASCIIMode]():  {"ascii mode", []string{string(ASCIIConvert), string(ASCIIIgnore)}},
 }
 
 var (

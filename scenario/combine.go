@@ -9,6 +9,7 @@ import (
 var (
 	transferVerbs = verbsWhere(func(v Verb) bool { return v.Transfer })
 	uploadVerbs   = verbsWhere(func(v Verb) bool { return v.Upload })
+	contentVerbs  = verbsWhere(func(v Verb) bool { return v.Transfer && !v.Upload })
 )
 
 func verbsWhere(ok func(Verb) bool) string {
@@ -64,11 +65,26 @@ func (v *validator) onlyFor(r *Rule, path, key, which string, ok func(Verb) bool
 //	data: {}                         error: does nothing
 //	data.end                         needs data.after
 //	data.chunk_delay                 needs data.chunk
-//	data.refuse + after, rate, chunk, chunk_delay, corrupt or delay_data
+//	data.refuse                      ignore (never accepted or dialed), close (FIN before a
+//	                                 byte; with PROT P after the TLS handshake), reset
+//	                                 (the same with an RST), 425 (no connection)
+//	data.refuse + after, rate, chunk, chunk_delay, corrupt, delay_data, content or base64
 //	                                 error: the connection never opens
-//	data.refuse + preliminary or data.delay_preliminary
-//	                                 error: a refused transfer gets no 1xx
+//	data.refuse + preliminary        the 1xx is sent, then the connection is refused
+//	data.refuse + delay_preliminary  delays that 1xx; error without preliminary (a
+//	                                 refused transfer gets no 1xx of the server's)
 //	data.refuse + final              final replaces the 425
+//	data.after: 0                    the 1xx (the server's or preliminary), the TLS
+//	                                 handshake if any, then the end (close, reset,
+//	                                 stall) before the first byte; 426 follows
+//	data.after: 0 + rate, chunk, chunk_delay, corrupt, content or base64
+//	                                 error: no byte moves
+//	data.after: 0 + delay_data       the pause before the end
+//	data.content or data.base64      the bytes of a download or listing (RETR LIST NLST
+//	                                 MLSD) instead of the server's, every other fault
+//	                                 applying to them; error on uploads (their bytes
+//	                                 come from the client), with both, or with an
+//	                                 after beyond the content (the cut would never come)
 //	data.reply                       replaces the final reply after a cut (after) or a
 //	                                 refusal (refuse); error without either
 //	data.reply + final               error: final replaces every final reply, data.reply
@@ -228,30 +244,43 @@ func (v *validator) data(r *Rule, s *Step, dp string, connect bool) {
 	if passive && len(s.Final) > 0 {
 		v.errf(join(strings.TrimSuffix(dp, ".data"), "final"), `"final" replaces the reply that advertise_host and advertise_port rewrite: keep one`)
 	}
-	if d.End != "" && d.After == 0 {
+	after, cut := d.Cut()
+	if d.End != "" && !cut {
 		v.errf(join(dp, "end"), `"end" applies only with "after"`)
 	}
+	content := d.Content != nil || d.Base64 != ""
 	if d.Refuse != "" {
 		for _, n := range []struct {
 			name string
 			set  bool
-		}{{"after", d.After != 0}, {"rate", d.Rate != 0}, {"chunk", d.Chunk != 0}, {"corrupt", d.Corrupt != 0},
-			{"chunk_delay", d.ChunkDelay != 0}, {"delay_data", !d.DelayData.IsZero()}} {
+		}{{"after", cut}, {"rate", d.Rate != 0}, {"chunk", d.Chunk != 0}, {"corrupt", d.Corrupt != 0},
+			{"chunk_delay", d.ChunkDelay != 0}, {"delay_data", !d.DelayData.IsZero()}, {"content", d.Content != nil}, {"base64", d.Base64 != ""}} {
 			if n.set {
 				v.errf(join(dp, n.name), `"refuse" never opens the data connection, so %q does not apply`, n.name)
 			}
 		}
-		if !d.DelayPreliminary.IsZero() {
-			v.errf(join(dp, "delay_preliminary"), `a refused data connection gets no 1xx reply, so "delay_preliminary" does not apply`)
+		if !d.DelayPreliminary.IsZero() && len(s.Preliminary) == 0 {
+			v.errf(join(dp, "delay_preliminary"), `a refused data connection gets no 1xx reply of the server's, so "delay_preliminary" applies only with "preliminary" (sent before the refusal)`)
 		}
-		if len(s.Preliminary) > 0 {
-			v.errf(join(dp, "refuse"), `"preliminary" would never be sent: a refused data connection ("refuse") gets no 1xx reply`)
+	}
+	if cut && after == 0 && d.Refuse == "" {
+		for _, n := range []struct {
+			name string
+			set  bool
+		}{{"rate", d.Rate != 0}, {"chunk", d.Chunk != 0}, {"corrupt", d.Corrupt != 0}, {"chunk_delay", d.ChunkDelay != 0},
+			{"content", d.Content != nil}, {"base64", d.Base64 != ""}} {
+			if n.set {
+				v.errf(join(dp, n.name), `"after: 0" ends the transfer before its first byte, so %q does not apply`, n.name)
+			}
 		}
+	}
+	if content && d.Refuse == "" {
+		v.content(r, d, dp, after, cut)
 	}
 	if d.ChunkDelay != 0 && d.Chunk == 0 {
 		v.errf(join(dp, "chunk_delay"), `"chunk_delay" applies only with "chunk"`)
 	}
-	cut := d.Refuse != "" || d.After != 0
+	cut = d.Refuse != "" || cut
 	if d.Reply != nil {
 		switch {
 		case len(s.Final) > 0:
@@ -271,4 +300,32 @@ func (v *validator) data(r *Rule, s *Step, dp string, connect bool) {
 	v.delay(join(dp, "delay_preliminary"), &d.DelayPreliminary)
 	v.delay(join(dp, "delay_data"), &d.DelayData)
 	v.delay(join(dp, "delay_final"), &d.DelayFinal)
+}
+
+// content checks a fault's content (content or base64): it replaces what a
+// download or a listing sends.
+func (v *validator) content(r *Rule, d *DataFault, dp string, after int64, cut bool) {
+	key := "content"
+	if d.Content == nil {
+		key = "base64"
+	}
+	v.onlyFor(r, join(dp, key), key, "downloads and listings ("+contentVerbs+"): an upload's bytes come from the client", func(vb Verb) bool { return vb.Transfer && !vb.Upload })
+	if d.Content != nil && d.Base64 != "" {
+		v.errf(join(dp, "base64"), `give the data's bytes as "content" (text) or "base64" (binary), not both`)
+		return
+	}
+	var n int
+	if d.Base64 != "" {
+		b, err := decodeBase64(d.Base64)
+		if err != nil {
+			v.errf(join(dp, "base64"), "invalid base64: %v", err)
+			return
+		}
+		n = len(b)
+	} else {
+		n = len(*d.Content)
+	}
+	if cut && after > int64(n) {
+		v.errf(join(dp, "after"), "the content has %d bytes, so a cut after %d would never come", n, after)
+	}
 }

@@ -43,8 +43,24 @@ var stepCases = []struct {
 	{"chunk_delay without chunk", "when: {command: RETR}\ndata: {chunk_delay: 1s, rate: 5}", `"chunk_delay" applies only with "chunk"`},
 	{"refuse with after", "when: {command: RETR}\ndata: {refuse: close, after: 5}", `"refuse" never opens the data connection, so "after" does not apply`},
 	{"refuse with delay_data", "when: {command: RETR}\ndata: {refuse: close, delay_data: 1s}", `"refuse" never opens the data connection, so "delay_data" does not apply`},
-	{"refuse with preliminary", "when: {command: RETR}\npreliminary: 150\ndata: {refuse: close}", `"preliminary" would never be sent: a refused data connection ("refuse") gets no 1xx reply`},
-	{"refuse with delay_preliminary", "when: {command: RETR}\ndata: {refuse: ignore, delay_preliminary: 1s}", `a refused data connection gets no 1xx reply, so "delay_preliminary" does not apply`},
+	{"refuse with preliminary", "when: {command: RETR}\npreliminary: 150\ndata: {refuse: close}", ""},
+	{"refuse reset with preliminary and its delay", "when: {command: [RETR, STOR, LIST]}\npreliminary: 150 Here\ndata: {refuse: reset, delay_preliminary: 1s, reply: 522 No}", ""},
+	{"refuse 425 with preliminary", "when: {command: RETR}\npreliminary: 150\ndata: {refuse: \"425\"}", ""},
+	{"refuse with delay_preliminary", "when: {command: RETR}\ndata: {refuse: ignore, delay_preliminary: 1s}", `a refused data connection gets no 1xx reply of the server's, so "delay_preliminary" applies only with "preliminary"`},
+	{"refuse with content", "when: {command: RETR}\ndata: {refuse: reset, content: x}", `"refuse" never opens the data connection, so "content" does not apply`},
+	{"after 0", "when: {command: [RETR, STOR, LIST]}\ndata: {after: 0, end: reset, reply: 451 Cut}", ""},
+	{"after 0 with preliminary and delays", "when: {command: RETR}\npreliminary: 125 Go\ndata: {after: 0, end: stall, delay_preliminary: 1s, delay_data: 2s}", ""},
+	{"after 0 with rate", "when: {command: RETR}\ndata: {after: 0, rate: 5}", `"after: 0" ends the transfer before its first byte, so "rate" does not apply`},
+	{"after 0 with content", "when: {command: RETR}\ndata: {after: 0, content: abc}", `"after: 0" ends the transfer before its first byte, so "content" does not apply`},
+	{"after 0 with refuse", "when: {command: RETR}\ndata: {after: 0, refuse: close}", `"refuse" never opens the data connection, so "after" does not apply`},
+	{"negative after", "when: {command: RETR}\ndata: {after: -1}", `a size must not be negative`},
+	{"content on downloads and listings", "when: {command: [RETR, LIST, NLST, MLSD]}\ndata: {content: \"a\\r\\nb\\r\\n\", rate: 1, chunk: 1, corrupt: 3, delay_data: 1s}", ""},
+	{"empty content", "when: {command: LIST}\npass: true\ndata: {content: \"\"}", ""},
+	{"base64 content cut", "when: {command: RETR}\nfinal: 226 Done\ndata: {base64: AAEC/w==, after: 2, end: reset}", ""},
+	{"content with after beyond it", "when: {command: RETR}\ndata: {content: abc, after: 4}", `the content has 3 bytes, so a cut after 4 would never come`},
+	{"content on an upload", "when: {command: [RETR, STOR]}\ndata: {content: abc}", `"content" does not apply to STOR: it applies only to downloads and listings (LIST, MLSD, NLST, RETR): an upload's bytes come from the client`},
+	{"content and base64", "when: {command: RETR}\ndata: {content: abc, base64: YWJj}", `give the data's bytes as "content" (text) or "base64" (binary), not both`},
+	{"bad base64", "when: {command: RETR}\ndata: {base64: \"!!\"}", `invalid base64`},
 	{"refuse with final", "when: {command: RETR}\nfinal: 425 No way\ndata: {refuse: \"425\", delay_final: 1s}", ""},
 	{"data.reply after a cut", "when: {command: RETR}\ndata: {after: 5, reply: 451 Cut}", ""},
 	{"data.reply after a refusal", "when: {command: STOR}\ndata: {refuse: ignore, reply: none}", ""},
@@ -98,7 +114,7 @@ func TestStepCombinations(t *testing.T) {
 
 // TestStepCombinationsInGo: a scenario built in Go gets the same checks.
 func TestStepCombinationsInGo(t *testing.T) {
-	err := New("go").Rule(On("MKD").Preliminary(150, "")).Rule(On("RETR").Final(451, "").Data(DataFault{After: 5, Reply: &Reply{Code: 426}})).Validate()
+	err := New("go").Rule(On("MKD").Preliminary(150, "")).Rule(On("RETR").Final(451, "").Data(DataFault{After: new(int64(5)), Reply: &Reply{Code: 426}})).Validate()
 	want := `go: rule #1: steps[0].preliminary: "preliminary" does not apply to MKD: it applies only to the transfer commands (APPE, LIST, MLSD, NLST, RETR, STOR, STOU), the only ones that get a 1xx reply
 go: rule #2: steps[0].data.reply: "final" replaces every final reply, so "data.reply" would never be sent: keep one`
 	if err == nil || err.Error() != want {

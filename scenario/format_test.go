@@ -86,7 +86,7 @@ func TestRoundTripBuilder(t *testing.T) {
 			DelayRange(0, 5*time.Millisecond).Reply(452, " odd  spacing ").Reply(226, "two\nlines").
 			Then(ThenReset)).
 		Rule(On("STOR").State("s1").Data(DataFault{
-			After: 1000, End: EndStall, Reply: &Reply{}, KeepPartial: &keep, Rate: 3 << 20, Chunk: 7,
+			After: new(int64(1000)), End: EndStall, Reply: &Reply{}, KeepPartial: &keep, Rate: 3 << 20, Chunk: 7,
 			ChunkDelay: time.Millisecond, Corrupt: 100,
 			DelayPreliminary: DelaySpec{Min: time.Second}, DelayData: DelaySpec{Max: time.Second},
 			DelayFinal: DelaySpec{Min: 1, Max: 2},

@@ -118,7 +118,26 @@ type Settings struct {
 	// pure-ftpd, filezilla-server, iis, serv-u, wu-ftpd. The scenario's own
 	// settings and rules win over it.
 	Dialect string `json:"dialect,omitempty" what:"a dialect name"`
+
+	// How TYPE A (ASCII) is served: convert (the default, RFC 959: line
+	// ends are converted, SIZE and REST refused in ASCII mode) or ignore
+	// (bytes move as stored whatever TYPE says, and SIZE and REST are
+	// answered in either type, as vsftpd and most embedded servers do).
+	ASCII ASCIIMode `json:"ascii,omitempty"`
 }
+
+// ASCIIMode says how a server serves TYPE A: ASCIIConvert (the default)
+// or ASCIIIgnore.
+type ASCIIMode string
+
+// ASCIIConvert converts line ends in TYPE A (LF to CRLF on downloads, CRLF
+// to LF on uploads) and refuses SIZE and REST in TYPE A, as RFC 959 and
+// ftpserverlib do (the default).
+const ASCIIConvert ASCIIMode = "convert"
+
+// ASCIIIgnore moves bytes as stored whatever TYPE says and answers SIZE
+// and REST in either type.
+const ASCIIIgnore ASCIIMode = "ignore"
 
 // Event says what a rule reacts to: EventCommand (the default) or
 // EventConnect.
@@ -223,7 +242,8 @@ type DelaySpec struct {
 func (d DelaySpec) IsZero() bool { return d.Min == 0 && d.Max == 0 }
 
 // DataRefuse says how a data connection is refused: RefuseIgnore,
-// RefuseClose or Refuse425 (RefuseNone: it is not).
+// RefuseClose, RefuseReset or Refuse425 (RefuseNone: it is not). A step's
+// preliminary reply, when it has one, is sent first.
 type DataRefuse string
 
 // RefuseNone opens the data connection as usual.
@@ -232,8 +252,13 @@ const RefuseNone DataRefuse = ""
 // RefuseIgnore never accepts (passive) or never connects (active): the client times out.
 const RefuseIgnore DataRefuse = "ignore"
 
-// RefuseClose accepts (or connects) and closes at once.
+// RefuseClose accepts (or connects) and closes (FIN) before a byte moves:
+// on a protected data connection (PROT P) after the TLS handshake, with a
+// close_notify, as servers that refuse one do (a TLS session not resumed).
 const RefuseClose DataRefuse = "close"
+
+// RefuseReset is RefuseClose with a TCP RST.
+const RefuseReset DataRefuse = "reset"
 
 // Refuse425 answers the transfer command with 425 without opening the connection.
 const Refuse425 DataRefuse = "425"
@@ -257,10 +282,13 @@ const EndStall DataEnd = "stall"
 // PASV (and EPSV). See Normalize for which fields combine.
 type DataFault struct {
 	// Refuse the data connection: ignore (never accept or connect), close
-	// (close at once) or 425 (answer 425 without opening it).
+	// (close at once), reset (reset at once) or 425 (answer 425 without
+	// opening it). A step's preliminary reply is sent first.
 	Refuse DataRefuse `json:"refuse,omitempty"`
-	// End the transfer once this many bytes have moved (each way).
-	After int64 `json:"after,omitempty" form:"size" what:"a byte count of 1 or more, like 1024 or \"1MiB\"" min:"1"`
+	// End the transfer once this many bytes have moved (each way); 0 ends
+	// it before the first byte, once the 1xx reply is sent (and, with TLS,
+	// the handshake done).
+	After *int64 `json:"after,omitempty" form:"size" what:"a byte count (0 or more), like 1024 or \"1MiB\"" min:"0"`
 	// How a cut transfer ends: close (the default), reset or stall.
 	End DataEnd `json:"end,omitempty"`
 	// The final reply after a cut, a stall or a refusal (e.g. 426, 451, 452,
@@ -289,6 +317,40 @@ type DataFault struct {
 	AdvertiseHost string `json:"advertise_host,omitempty"`
 	// A port put in 227/229 replies to PASV and EPSV instead of the real one (nobody listens there).
 	AdvertisePort int `json:"advertise_port,omitempty" what:"a port between 1 and 65535" min:"1" max:"65535"`
+
+	// The bytes the data connection carries instead of what the server
+	// would send, for a download or a listing (RETR, LIST, NLST, MLSD):
+	// sent as they are in every TYPE, from the REST offset on, with the
+	// other faults applied to them; "" carries no byte. At most one of
+	// content (text) and base64 (binary).
+	Content *string `json:"content,omitempty"`
+	// The same bytes as base64.
+	Base64 string `json:"base64,omitempty"`
+}
+
+// Cut reports whether the fault ends the transfer after some bytes
+// (after), and after how many.
+func (d *DataFault) Cut() (int64, bool) {
+	if d == nil || d.After == nil {
+		return 0, false
+	}
+	return *d.After, true
+}
+
+// Bytes returns the content the fault puts on the data connection (content
+// or base64) and whether it sets one. A scenario that passed Validate has
+// valid base64.
+func (d *DataFault) Bytes() ([]byte, bool) {
+	switch {
+	case d == nil:
+		return nil, false
+	case d.Base64 != "":
+		b, err := decodeBase64(d.Base64)
+		return b, err == nil
+	case d.Content != nil:
+		return []byte(*d.Content), true
+	}
+	return nil, false
 }
 
 // Step is one response: what to do for one firing of a rule. With neither

@@ -39,7 +39,7 @@ func TestParseFull(t *testing.T) {
 	if len(r[4].Steps) != 3 || r[4].Exhausted != ExhaustedPass || !r[4].Steps[2].Pass {
 		t.Errorf("responses: %+v", r[4])
 	}
-	if s := r[5].Steps[0]; !s.Pass || len(s.Final) != 1 || s.Final[0].Code != 451 || s.Data.After != 1<<20 || s.Data.End != EndReset || s.Data.Reply != nil {
+	if s := r[5].Steps[0]; !s.Pass || len(s.Final) != 1 || s.Final[0].Code != 451 || *s.Data.After != 1<<20 || s.Data.End != EndReset || s.Data.Reply != nil {
 		t.Errorf("data: %+v %+v", s, s.Data)
 	}
 	if rp := r[6].Steps[0].Replies[0]; rp.Raw != "200-broken multi-line with no end\r\n" || rp.Code != 200 {
@@ -71,7 +71,7 @@ func TestParseJSON(t *testing.T) {
 	if len(r) != 3 || r[0].Exhausted != ExhaustedRepeat || r[0].Steps[1].Delay.Min != 250*time.Millisecond {
 		t.Fatalf("rules: %+v", r)
 	}
-	if d := r[1].Steps[0].Data; d.Reply == nil || d.Reply.Code != 0 || d.Reply.Raw != "" || *d.KeepPartial || d.After != 64<<10 {
+	if d := r[1].Steps[0].Data; d.Reply == nil || d.Reply.Code != 0 || d.Reply.Raw != "" || *d.KeepPartial || *d.After != 64<<10 {
 		t.Errorf("data none: %+v", d)
 	}
 	if sc.Files[1].ModTime != time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC) {

@@ -36,6 +36,8 @@ var engineCommands = map[string]func(*session, *command){
 	"MLSD": (*session).cmdTransfer,
 	"STAT": (*session).cmdSTAT, // listing.go
 	"SITE": (*session).cmdSITE, // listing.go
+	"MKD":  (*session).cmdMKD,  // fixes.go
+	"XMKD": (*session).cmdMKD,
 }
 
 // newCommand makes a command that arrived at at, with its journal entry.
@@ -66,6 +68,9 @@ func (s *session) handleLine(l clientLine) {
 		return
 	}
 	cmd := s.newCommand(verb, arg, at, user)
+	if s.refuseHTTP(cmd) { // http.go
+		return
+	}
 	if s.debug() {
 		shown := arg
 		if verb == "PASS" {

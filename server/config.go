@@ -20,8 +20,8 @@ type TLSMode string
 
 // TLS modes.
 const (
-	TLSNone     TLSMode = "none"     // plain FTP only
-	TLSExplicit TLSMode = "explicit" // plain FTP, upgraded by AUTH TLS (the default)
+	TLSNone     TLSMode = "none"     // plain FTP only (the default)
+	TLSExplicit TLSMode = "explicit" // plain FTP, upgraded by AUTH TLS
 	TLSImplicit TLSMode = "implicit" // TLS from the first byte
 )
 
@@ -93,7 +93,9 @@ const (
 	DefaultJournalLimit   = journal.DefaultMaxEntries
 	DefaultJournalBytes   = journal.DefaultMaxBytes
 	DefaultShutdownGrace  = 5 * time.Second
-	DefaultTLS            = TLSExplicit
+	// DefaultTLS is plain FTP: clients that use AUTH TLS whenever a server
+	// takes it (lftp) would refuse the self-signed certificate.
+	DefaultTLS = TLSNone
 )
 
 // Config configures a Server. The zero value is a working server on a free
@@ -137,7 +139,8 @@ type Config struct {
 	// MaxConnections caps simultaneous control connections
 	// (DefaultMaxConnections); connections over it get 421 and are closed.
 	MaxConnections int
-	// TLS selects FTPS (DefaultTLS: AUTH TLS is offered, not required);
+	// TLS selects FTPS (DefaultTLS: none; explicit offers AUTH TLS without
+	// requiring it, implicit speaks TLS from the first byte);
 	// TLSConfig or CertFile/KeyFile give the certificate, and without any a
 	// self-signed one is made in memory when first needed.
 	TLS       TLSMode

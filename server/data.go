@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -67,7 +68,29 @@ func (l *dataListener) Accept() (net.Conn, error) {
 		_ = raw.Close()
 		return nil, errForeignData
 	}
-	return s.openData(raw, tr)
+	return s.openData(raw, tr, l.closed)
+}
+
+// dropPending closes, with a FIN, the data connections a client opened to
+// this listener that no transfer took: a transfer command the engine
+// answered with an error never opens its data connection, and a real
+// server (ProFTPD, pure-ftpd) then closes the one the client made.
+func (l *dataListener) dropPending() {
+	d, ok := l.Listener.(interface{ SetDeadline(time.Time) error })
+	if !ok {
+		return
+	}
+	// an accept takes what is queued at once; the deadline only bounds
+	// the wait when nothing is
+	_ = d.SetDeadline(time.Now().Add(5 * time.Millisecond))
+	for range 16 {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			break
+		}
+		l.srv.closeData(c)
+	}
+	_ = d.SetDeadline(time.Time{})
 }
 
 // Close closes the listener and stops a dial or a wait in Accept.
@@ -87,6 +110,7 @@ func (s *session) dialData(target *net.TCPAddr, tr *transfer, closed <-chan stru
 	if tr != nil && tr.fault != nil && tr.fault.Refuse == scenario.RefuseIgnore {
 		// never connect: the client waits for a connection that never comes
 		tr.note(endRefused)
+		s.preliminary(tr, false)
 		s.waitRefused(tr, closed)
 		return nil, errRefused
 	}
@@ -114,7 +138,7 @@ func (s *session) dialData(target *net.TCPAddr, tr *transfer, closed <-chan stru
 		}
 		return nil, err
 	}
-	return s.openData(raw, tr)
+	return s.openData(raw, tr, closed)
 }
 
 // waitRefused holds a refused ("ignore") data connection until the real
@@ -131,22 +155,27 @@ func (s *session) waitRefused(tr *transfer, closed <-chan struct{}) {
 }
 
 // openData applies the session's data channel settings to a fresh data
-// connection: the fault's refusal, TLS when PROT P is in force, then the
-// fault's shaping. The returned connection carries the clear bytes.
-func (s *session) openData(raw net.Conn, tr *transfer) (net.Conn, error) {
-	if tr != nil && tr.fault != nil {
-		switch tr.fault.Refuse {
-		case scenario.RefuseClose:
-			tr.note(endRefused)
-			_ = raw.Close()
-			return nil, errRefused
-		case scenario.RefuseIgnore:
-			// passive mode: the client connected, nobody answers
-			tr.note(endRefused)
-			tr.hold(raw)
-			s.waitRefused(tr, nil)
-			return nil, errRefused
-		}
+// connection: the fault's refusal, TLS when PROT P is in force, an end
+// before the first byte (after: 0), then the fault's shaping and the
+// transfer's content. The returned connection carries the clear bytes.
+// closed is closed when the listener (or the dial) is given up.
+//
+// A data connection the engine ends here never reaches ftpserverlib,
+// which then sends no 1xx reply: the engine sends the step's own first
+// (and, for after: 0, the server's usual one when the step has none), so
+// that a scripted preliminary reply is never dropped.
+func (s *session) openData(raw net.Conn, tr *transfer, closed <-chan struct{}) (net.Conn, error) {
+	var f *scenario.DataFault
+	if tr != nil {
+		f = tr.fault
+	}
+	if f != nil && f.Refuse == scenario.RefuseIgnore {
+		// passive mode: the client connected, nobody answers
+		tr.note(endRefused)
+		s.preliminary(tr, false)
+		tr.hold(raw)
+		s.waitRefused(tr, closed)
+		return nil, errRefused
 	}
 	useTLS := false
 	if tr != nil {
@@ -165,6 +194,23 @@ func (s *session) openData(raw net.Conn, tr *transfer) (net.Conn, error) {
 		}
 		c = tls.Server(raw, cfg)
 	}
+	switch after, cut := f.Cut(); {
+	case f != nil && (f.Refuse == scenario.RefuseClose || f.Refuse == scenario.RefuseReset):
+		tr.note(endRefused)
+		end := scenario.EndClose
+		if f.Refuse == scenario.RefuseReset {
+			end = scenario.EndReset
+		}
+		s.endBeforeData(c, raw, tr, closed, end, false)
+		return nil, errRefused
+	case cut && after == 0:
+		tr.note(faultEnding(f.End))
+		tr.mu.Lock()
+		tr.conn = true
+		tr.mu.Unlock()
+		s.endBeforeData(c, raw, tr, closed, f.End, true)
+		return nil, errCut
+	}
 	fc := newFaultConn(c, raw, tr, uint64(s.srv.rt.Scenario().Seed), s.srv.cfg.DataTimeout)
 	if tr != nil {
 		tr.opened(fc)
@@ -172,15 +218,130 @@ func (s *session) openData(raw net.Conn, tr *transfer) (net.Conn, error) {
 	return fc, nil
 }
 
+// endBeforeData ends a transfer's data connection c (raw under TLS)
+// before its first byte, for a refusal (refuse: close or reset) or a cut
+// at once (after: 0): the 1xx reply (the step's; with cut, the server's
+// usual one when the step has none), the TLS handshake when there is one
+// (clients start it once they have the 1xx, and a server that refuses a
+// TLS data connection, say for a session not resumed, does so after it,
+// with a close_notify), for a cut its delay_data, then the end: close
+// (FIN), reset (RST) or stall (held until ABOR or the end).
+func (s *session) endBeforeData(c, raw net.Conn, tr *transfer, closed <-chan struct{}, end scenario.DataEnd, cut bool) {
+	tr.hold(raw) // the session's end or ABOR stops the handshake and the waits below
+	s.preliminary(tr, cut)
+	if tc, ok := c.(*tls.Conn); ok {
+		_ = raw.SetDeadline(time.Now().Add(min(s.srv.cfg.DataTimeout, 10*time.Second)))
+		if err := tc.Handshake(); err == nil && !cut && end == scenario.EndClose {
+			// a refusal closes TLS cleanly (close_notify), as vsftpd does;
+			// a cut does not: the client sees a truncated stream
+			_ = tc.CloseWrite()
+		}
+		_ = raw.SetDeadline(time.Time{})
+	}
+	if d := s.srv.rt.Delay(tr.fault.DelayData); cut && d > 0 {
+		s.waitData(tr, closed, time.After(d))
+	}
+	switch end {
+	case scenario.EndReset:
+		resetConn(raw)
+	case scenario.EndStall:
+		s.waitData(tr, closed, nil)
+		_ = raw.Close()
+	default:
+		if tr.release(raw) { // the drain, not the transfer's end, closes it
+			s.srv.closeData(raw)
+		}
+	}
+}
+
+// waitData waits until until fires, the transfer is aborted or ends, the
+// listener (or dial) is given up, or the session ends.
+func (s *session) waitData(tr *transfer, closed <-chan struct{}, until <-chan time.Time) {
+	select {
+	case <-until:
+	case <-tr.stop:
+	case <-tr.done:
+	case <-closed:
+	case <-s.done:
+	}
+}
+
+// preliminary sends a 1xx reply to tr's command itself, for a data
+// connection the engine ends before ftpserverlib would send one: the
+// step's preliminary reply (after its delay_preliminary), or, with def,
+// the one ftpserverlib sends.
+func (s *session) preliminary(tr *transfer, def bool) {
+	if tr == nil {
+		return
+	}
+	var rs []reply
+	switch st := tr.cmd.step; {
+	case st != nil && len(st.Preliminary) > 0:
+		for _, p := range st.Preliminary {
+			rs = append(rs, fromScenario(p))
+		}
+	case def:
+		rs = []reply{newReply(150, "Using transfer connection")}
+	default:
+		return
+	}
+	if f := tr.fault; f != nil && !s.sleep(s.srv.rt.Delay(f.DelayPreliminary)) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.stalled {
+		for _, r := range rs {
+			s.emitLocked(tr.cmd, r)
+		}
+	}
+}
+
+// Bounds of what a data connection closed with a FIN still reads from the
+// client: its unread bytes (a TLS ClientHello, an upload's first bytes)
+// would turn the close into a TCP RST.
+const (
+	dataDrainBytes = 256 << 10
+	dataDrainTime  = time.Second
+)
+
+// closeData closes a data connection with a FIN: shut for writing at once,
+// then what the client still sends is read and dropped (bounded), in the
+// background, before the connection is closed.
+func (srv *Server) closeData(c net.Conn) {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		_ = c.Close()
+		return
+	}
+	_ = tc.CloseWrite()
+	srv.wg.Add(1)
+	go func() {
+		defer srv.wg.Done()
+		_ = tc.SetReadDeadline(time.Now().Add(dataDrainTime))
+		done := make(chan struct{})
+		defer close(done)
+		go func() { // the server stopping cuts the drain short
+			select {
+			case <-srv.closed:
+				_ = tc.SetReadDeadline(time.Now())
+			case <-done:
+			}
+		}()
+		_, _ = io.CopyN(io.Discard, tc, dataDrainBytes)
+		_ = tc.Close()
+	}()
+}
+
 // cmdPASV binds the passive listener that ftpserverlib's 227/229 reply
 // names to this session, and applies a scripted wrong address.
 func (s *session) cmdPASV(cmd *command) {
 	cmd.final = func(r reply) reply {
 		if r.code != 227 && r.code != 229 {
-			return r
+			return s.passiveExhausted(r)
 		}
 		if port, ok := parsePassivePort(r); ok {
-			s.srv.bindData(port, &dataBinding{sess: s})
+			s.dataLn = s.srv.bindData(port, &dataBinding{sess: s})
 			s.dataMode = cmd.verb
 		}
 		if cmd.step != nil && cmd.step.Data != nil {
@@ -207,13 +368,13 @@ func (s *session) cmdPORT(cmd *command) {
 	}
 	cmd.final = func(r reply) reply {
 		if r.code != 229 {
-			return r // ftpserverlib could not listen: its error stands
+			return s.passiveExhausted(r) // ftpserverlib could not listen: its error stands
 		}
 		port, ok := parsePassivePort(r)
 		if !ok {
 			return newReply(425, "")
 		}
-		s.srv.bindData(port, &dataBinding{sess: s, target: target})
+		s.dataLn = s.srv.bindData(port, &dataBinding{sess: s, target: target})
 		s.dataMode = cmd.verb
 		return newReply(200, cmd.verb+" command successful")
 	}

@@ -321,6 +321,7 @@ type result struct {
 	prelim    int       // the 1xx code, 0 if none came
 	prelimAt  time.Time
 	connected bool
+	handshake bool   // a TLS data connection completed its handshake
 	data      []byte // received (downloads)
 	dataErr   error  // how the data connection ended for the client (nil: EOF)
 	stamps    []stamp
@@ -387,6 +388,58 @@ func (d *rawData) first(r *result) bool {
 	}
 	r.prelim, r.prelimAt = code, at
 	return true
+}
+
+// zeroByteTransfer runs cmd, whose data connection the server ends
+// before a byte moves: the 1xx, the data connection (an upload sends a
+// few bytes into it, which may be refused), the final reply.
+func (d *rawData) zeroByteTransfer(cmd string) result {
+	get, _ := d.channel()
+	var r result
+	r.sent = time.Now()
+	d.Send("%s", cmdLine(cmd))
+	if !d.first(&r) {
+		return r
+	}
+	conn, err := get()
+	if err != nil {
+		r.dataErr = err
+	} else {
+		r.connected = true
+		if tc, ok := conn.(*tls.Conn); ok {
+			r.dataErr = tc.Handshake()
+			r.handshake = r.dataErr == nil
+		}
+		if r.dataErr == nil && isUploadCmd(cmd) {
+			_, r.dataErr = conn.Write([]byte("some bytes"))
+			if r.dataErr == nil {
+				_, _, r.dataErr = readData(conn, clientTimeout) // until the server ends it
+			}
+		} else if r.dataErr == nil {
+			r.data, r.stamps, r.dataErr = readData(conn, clientTimeout)
+		}
+		r.doneAt = time.Now()
+		if len(r.data) > 0 {
+			d.t.Fatalf("%d bytes moved, want none", len(r.data))
+		}
+		_ = conn.Close()
+	}
+	r.final, r.finalMsg, r.finalAt = d.reply(clientTimeout)
+	return r
+}
+
+// wantReplies checks the replies of the journal's last cmd.
+func wantReplies(t *testing.T, srv *ftptest.Server, cmd string, want ...string) {
+	t.Helper()
+	var got []string
+	for _, e := range srv.Journal() {
+		if e.Command == cmd {
+			got = e.Replies
+		}
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("journal replies %q, want %q", got, want)
+	}
 }
 
 // reference downloads line without a fault (the rule fires from the second time).
@@ -484,7 +537,8 @@ type dataCase struct {
 	name  string
 	fault string // the rule's data mapping, %d replaced by afterFor(cmd)
 	cmds  []string
-	first bool // the rule fires at once, with no reference listing first
+	first bool   // the rule fires at once, with no reference listing first
+	step  string // more of the rule's step, e.g. "preliminary: 150 Here"
 	run   func(t *testing.T, srv *ftptest.Server, d *rawData, cmd string)
 }
 
@@ -688,6 +742,205 @@ var dataCases = []dataCase{
 		},
 	},
 	{
+		name:  "refuse-reset",
+		first: true,
+		fault: "{refuse: reset}",
+		cmds:  []string{"RETR", "LIST", "STOR"},
+		run: func(t *testing.T, srv *ftptest.Server, d *rawData, cmd string) {
+			get, _ := d.channel()
+			d.Send("%s", cmdLine(cmd))
+			d.Expect(425)
+			conn, err := get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _, err := readData(conn, clientTimeout)
+			if len(b) > 0 || err == nil || (!d.mode.tls && !errors.Is(err, syscall.ECONNRESET)) {
+				t.Fatalf("refused connection gave %d bytes, %v; want a reset", len(b), err)
+			}
+			wantInfo(t, srv, d.mode, cmd, "refused", 0, 0)
+			d.usable()
+		},
+	},
+	{
+		// what the recorder writes for a server that said 150, then
+		// refused the data connection: the 150 comes first
+		name:  "refuse-close-after-preliminary",
+		first: true,
+		fault: `{refuse: close, reply: "522 Data connection must be protected"}`,
+		step:  "preliminary: 150 Opening BINARY mode data connection",
+		cmds:  []string{"RETR", "LIST", "NLST", "MLSD", "STOR", "APPE"},
+		run: func(t *testing.T, srv *ftptest.Server, d *rawData, cmd string) {
+			r := d.zeroByteTransfer(cmd)
+			wantFinal(t, r, 150, 522)
+			if r.dataErr != nil && !d.mode.tls {
+				t.Fatalf("a FIN should end the data connection cleanly, got %v", r.dataErr)
+			}
+			if d.mode.tls && !r.handshake { // refused after it, as vsftpd refuses a session not resumed
+				t.Fatal("the TLS handshake did not complete before the refusal")
+			}
+			wantInfo(t, srv, d.mode, cmd, "refused", 0, 0)
+			wantReplies(t, srv, cmd, "150 Opening BINARY mode data connection", "522 Data connection must be protected")
+			d.usable()
+		},
+	},
+	{
+		name:  "refuse-reset-after-preliminary",
+		first: true,
+		fault: "{refuse: reset, delay_preliminary: 100ms}",
+		step:  "preliminary: 125 Data connection already open",
+		cmds:  []string{"RETR", "LIST", "STOR"},
+		run: func(t *testing.T, srv *ftptest.Server, d *rawData, cmd string) {
+			r := d.zeroByteTransfer(cmd)
+			wantFinal(t, r, 125, 425)
+			if r.prelimAt.Sub(r.sent) < 100*time.Millisecond {
+				t.Fatalf("125 after %v, before its 100ms delay", r.prelimAt.Sub(r.sent))
+			}
+			if !d.mode.tls && !errors.Is(r.dataErr, syscall.ECONNRESET) && !errors.Is(r.dataErr, syscall.EPIPE) {
+				t.Fatalf("want a reset data connection, got %v", r.dataErr)
+			}
+			wantInfo(t, srv, d.mode, cmd, "refused", 0, 0)
+			d.usable()
+		},
+	},
+	{
+		name:  "refuse-ignore-after-preliminary",
+		first: true,
+		fault: "{refuse: ignore}",
+		step:  "preliminary: 150 Here it comes",
+		cmds:  []string{"RETR", "STOR"},
+		run: func(t *testing.T, srv *ftptest.Server, d *rawData, cmd string) {
+			_, _ = d.channel()
+			start := time.Now()
+			d.Send("%s", cmdLine(cmd))
+			d.Expect(150)
+			d.Expect(425)
+			if waited := time.Since(start); waited < ignoreTimeout*9/10 {
+				t.Fatalf("425 after %v, before the server's %v data timeout", waited, ignoreTimeout)
+			}
+			wantInfo(t, srv, d.mode, cmd, "refused", 0, 0)
+			d.usable()
+		},
+	},
+	{
+		name:  "refuse-425-after-preliminary",
+		first: true,
+		fault: `{refuse: "425"}`,
+		step:  "preliminary: 150 Trying",
+		cmds:  []string{"RETR", "LIST"},
+		run: func(t *testing.T, srv *ftptest.Server, d *rawData, cmd string) {
+			_, _ = d.channel()
+			d.Send("%s", cmdLine(cmd))
+			d.Expect(150)
+			d.Expect(425)
+			wantInfo(t, srv, d.mode, cmd, "refused", 0, 0)
+			d.usable()
+		},
+	},
+	{
+		// byte-zero choreography: the 150, then a FIN, not a byte moved
+		name:  "after-0-close",
+		first: true,
+		fault: "{after: 0}",
+		cmds:  []string{"RETR", "LIST", "NLST", "MLSD", "STOR", "APPE"},
+		run: func(t *testing.T, srv *ftptest.Server, d *rawData, cmd string) {
+			r := d.zeroByteTransfer(cmd)
+			wantFinal(t, r, 150, 426)
+			if !d.mode.tls && r.dataErr != nil {
+				t.Fatalf("a FIN should end the data connection cleanly, got %v", r.dataErr)
+			}
+			if d.mode.tls && !r.handshake {
+				t.Fatal("the TLS handshake did not complete before the close")
+			}
+			switch cmd {
+			case "STOR":
+				wantStored(t, srv, []byte{})
+			case "APPE":
+				wantStored(t, srv, []byte(upBase))
+			}
+			wantInfo(t, srv, d.mode, cmd, "cut", 0, 0)
+			d.usable()
+		},
+	},
+	{
+		name:  "after-0-reset",
+		first: true,
+		fault: `{after: 0, end: reset, delay_data: 100ms, reply: "451 Transfer aborted"}`,
+		step:  "preliminary: 125 Go ahead",
+		cmds:  []string{"RETR", "MLSD", "STOR"},
+		run: func(t *testing.T, srv *ftptest.Server, d *rawData, cmd string) {
+			r := d.zeroByteTransfer(cmd)
+			wantFinal(t, r, 125, 451)
+			if !d.mode.tls && !errors.Is(r.dataErr, syscall.ECONNRESET) && !errors.Is(r.dataErr, syscall.EPIPE) {
+				t.Fatalf("want a reset data connection, got %v", r.dataErr)
+			}
+			if r.doneAt.Sub(r.sent) < 100*time.Millisecond {
+				t.Fatalf("reset %v after the command, before the 100ms delay_data", r.doneAt.Sub(r.sent))
+			}
+			wantInfo(t, srv, d.mode, cmd, "reset", 0, 0)
+			d.usable()
+		},
+	},
+	{
+		name:  "after-0-stall",
+		first: true,
+		fault: "{after: 0, end: stall}",
+		cmds:  []string{"RETR", "LIST", "STOR"},
+		run: func(t *testing.T, srv *ftptest.Server, d *rawData, cmd string) {
+			get, _ := d.channel()
+			d.Send("%s", cmdLine(cmd))
+			d.Expect(150)
+			conn, err := get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			readStalled(t, conn, 0)
+			d.noReply()
+			d.Send("ABOR")
+			d.Expect(426)
+			d.Expect(226)
+			d.usable()
+			wantInfo(t, srv, d.mode, cmd, "stalled", 0, 0)
+		},
+	},
+	{
+		name:  "content",
+		first: true,
+		fault: `{content: "-rw-r--r-- 1 ftp ftp 5 Jan 01 2024 weird name.txt\r\n"}`,
+		cmds:  []string{"RETR", "LIST", "NLST", "MLSD"},
+		run: func(t *testing.T, srv *ftptest.Server, d *rawData, cmd string) {
+			const want = "-rw-r--r-- 1 ftp ftp 5 Jan 01 2024 weird name.txt\r\n"
+			r := d.download(cmdLine(cmd), clientTimeout)
+			wantFinal(t, r, 150, 226)
+			wantData(t, r.data, []byte(want))
+			wantInfo(t, srv, d.mode, cmd, "complete", 0, len(want))
+			if cmd != "RETR" {
+				return
+			}
+			// whatever TYPE says, and from the REST offset on
+			d.Cmd(350, "REST 11")
+			d.Cmd(200, "TYPE A")
+			r = d.download("RETR /no/such/file", clientTimeout)
+			wantFinal(t, r, 150, 226)
+			wantData(t, r.data, []byte(want[11:]))
+		},
+	},
+	{
+		name:  "content-shaped",
+		first: true,
+		fault: `{base64: "AAECAwQFBgcICQoLDA0ODw==", after: 10, end: reset, chunk: 4, chunk_delay: 30ms, reply: "451 Cut"}`,
+		cmds:  []string{"RETR", "LIST"},
+		run: func(t *testing.T, srv *ftptest.Server, d *rawData, cmd string) {
+			r := d.download(cmdLine(cmd), clientTimeout)
+			wantFinal(t, r, 150, 451)
+			wantData(t, r.data, []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
+			if took := r.stamps[len(r.stamps)-1].at.Sub(r.sent); took < 60*time.Millisecond {
+				t.Fatalf("3 chunks arrived within %v", took)
+			}
+			wantInfo(t, srv, d.mode, cmd, "reset", 0, 10)
+		},
+	},
+	{
 		name:  "corrupt",
 		fault: "{corrupt: 50}",
 		cmds:  []string{"RETR", "LIST", "NLST", "MLSD", "STOR", "APPE"},
@@ -875,6 +1128,9 @@ func TestDataFaults(t *testing.T) {
 				when := whenFor(cmd)
 				if dc.first {
 					when = "{command: " + cmd + "}"
+				}
+				if dc.step != "" {
+					fault += "\n    " + dc.step
 				}
 				eachMode(t, dataModes, func(t *testing.T, m dmode) {
 					srv := dataServer(t, when, fault)
@@ -1445,4 +1701,51 @@ func TestTransferEndsWithoutFaults(t *testing.T) {
 		}
 		d.usable()
 	})
+}
+
+// TestScriptedErrorClosesData: a transfer command the engine answers with
+// an error itself (a scripted reply, refuse: 425) never opens its data
+// connection, so the one the client already opened in passive mode is
+// closed at once (a FIN), as ProFTPD and pure-ftpd do; the next transfer
+// works. In active mode there is nothing to close: the server never dials.
+func TestScriptedErrorClosesData(t *testing.T) {
+	t.Parallel()
+	rules := map[string]string{
+		"reply":      `{when: {command: RETR, nth: 1}, reply: "550 No such file"}`,
+		"refuse 425": `{when: {command: RETR, nth: 1}, data: {refuse: "425"}}`,
+	}
+	for name, rule := range rules {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			eachMode(t, dataModes, func(t *testing.T, m dmode) {
+				srv := withYAML(t, "version: 1\nfiles: [{path: /f.bin, content: hello}]\nrules: ["+rule+"]\n")
+				d := rawLogin(t, srv.Addr(), m)
+				get, ln := d.channel()
+				d.Send("RETR /f.bin")
+				if code, msg, _ := d.reply(clientTimeout); code != 550 && code != 425 {
+					t.Fatalf("got %d %q", code, msg)
+				}
+				if ln != nil {
+					_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(quiet))
+					if c, err := ln.Accept(); err == nil {
+						_ = c.Close()
+						t.Fatal("the server connected to the client")
+					}
+				} else {
+					conn, _ := get()
+					raw := conn
+					if tc, ok := conn.(*tls.Conn); ok {
+						raw = tc.NetConn()
+					}
+					_ = raw.SetReadDeadline(time.Now().Add(time.Second))
+					if n, err := raw.Read(make([]byte, 1)); err != io.EOF {
+						t.Fatalf("the data connection gave %d bytes, %v; want it closed (EOF)", n, err)
+					}
+				}
+				r := d.download("RETR /f.bin", clientTimeout)
+				wantFinal(t, r, 150, 226)
+				wantData(t, r.data, []byte("hello"))
+			})
+		})
+	}
 }

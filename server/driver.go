@@ -113,4 +113,5 @@ func (d *driver) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 var (
 	_ afero.Fs                                    = (*sessionFs)(nil)
 	_ ftpserver.ClientDriverExtentionFileTransfer = (*sessionFs)(nil)
+	_ ftpserver.ClientDriverExtensionFileList     = (*sessionFs)(nil)
 )

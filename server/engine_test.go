@@ -23,10 +23,11 @@ import (
 	"github.com/mockftpd/mockftpd/server"
 )
 
-// withYAML starts a server on a scenario given inline.
+// withYAML starts a server on a scenario given inline, offering explicit
+// FTPS (AUTH TLS) as most engine tests use it (the default is plain FTP).
 func withYAML(t *testing.T, y string, opts ...ftptest.Option) *ftptest.Server {
 	t.Helper()
-	return ftptest.New(t, append([]ftptest.Option{ftptest.WithScenarioText(y)}, opts...)...)
+	return ftptest.New(t, append([]ftptest.Option{ftptest.WithScenarioText(y), ftptest.WithTLS(server.TLSExplicit)}, opts...)...)
 }
 
 // stalledRetr starts a server whose RETR of /big.bin (10 MiB) stalls after

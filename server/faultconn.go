@@ -21,6 +21,9 @@ type faultConn struct {
 	raw       net.Conn // the TCP connection under TLS, if any
 	tr        *transfer
 	f         *scenario.DataFault // nil: count only
+	after     int64               // the fault's after, when it cuts (0: it does not)
+	src       io.Reader           // the transfer's bytes from its source, if any: what ftpserverlib writes is dropped
+	srcTaken  atomic.Bool         // a goroutine sends (or sent) src
 	seed      uint64
 	timeout   time.Duration // bounds a TLS handshake at close
 	closed    chan struct{}
@@ -36,6 +39,11 @@ func newFaultConn(c, raw net.Conn, tr *transfer, seed uint64, timeout time.Durat
 	fc := &faultConn{Conn: c, raw: raw, tr: tr, seed: seed, timeout: min(timeout, 10*time.Second), closed: make(chan struct{})}
 	if tr != nil && tr.fault != nil {
 		fc.f = tr.fault
+		fc.after, _ = fc.f.Cut()
+	}
+	if tr != nil && tr.source != nil && !tr.upload {
+		fc.src = tr.source.from(tr.offset.Load())
+		return fc
 	}
 	if tr != nil && isListing(tr.cmd.verb) && !fc.shaped(false) {
 		// ftpserverlib writes a listing one line per write: buffer them
@@ -74,10 +82,38 @@ func (w sentCounter) Write(p []byte) (int, error) {
 // Flush sends what a buffered listing holds; ftpserverlib calls it before
 // it closes the data connection.
 func (c *faultConn) Flush() error {
+	if c.src != nil {
+		return c.sendSource()
+	}
 	if c.bw == nil {
 		return nil
 	}
 	return c.bw.Flush()
+}
+
+// sendSource sends the transfer's bytes from its source, once: at
+// ftpserverlib's first write (whose bytes it replaces), or when it
+// flushes or closes the connection having written nothing (an empty
+// listing).
+func (c *faultConn) sendSource() error {
+	if !c.srcTaken.CompareAndSwap(false, true) {
+		return nil
+	}
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := c.src.Read(buf)
+		if n > 0 {
+			if _, werr := c.write(buf[:n]); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // Close ends the data connection. A TLS connection first completes its
@@ -85,6 +121,9 @@ func (c *faultConn) Flush() error {
 // and ends with close_notify: OpenSSL clients take a TLS data connection
 // that ends otherwise for a truncation.
 func (c *faultConn) Close() error {
+	if c.src != nil && !c.cut.Load() {
+		_ = c.sendSource()
+	}
 	var err error
 	c.closeOnce.Do(func() {
 		close(c.closed)
@@ -115,8 +154,8 @@ func (c *faultConn) shaped(read bool) bool {
 // many may move now (at least 1). The caller checks After first.
 func (c *faultConn) allow(fl *flow, n int) (int, error) {
 	f := c.f
-	if f.After > 0 {
-		n = int(min(int64(n), f.After-fl.moved))
+	if c.after > 0 {
+		n = int(min(int64(n), c.after-fl.moved))
 	}
 	if !fl.started {
 		fl.started = true
@@ -168,6 +207,8 @@ func (c *faultConn) wait(d time.Duration) error {
 		return nil
 	case <-c.closed:
 		return net.ErrClosed
+	case <-c.tr.stop: // ABOR, which ftpserverlib may not get to while it flushes
+		return net.ErrClosed
 	case <-c.tr.done:
 		return net.ErrClosed
 	}
@@ -185,6 +226,7 @@ func (c *faultConn) cutNow() error {
 	case scenario.EndStall:
 		select {
 		case <-c.closed:
+		case <-c.tr.stop:
 		case <-c.tr.done:
 		case <-c.tr.sess.done:
 		}
@@ -207,9 +249,21 @@ func waitSent(c net.Conn, limit time.Duration) {
 }
 
 func (c *faultConn) Write(p []byte) (int, error) {
+	if c.src != nil {
+		// the transfer's bytes come from its source, not ftpserverlib
+		if err := c.sendSource(); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	if c.bw != nil {
 		return c.bw.Write(p)
 	}
+	return c.write(p)
+}
+
+// write sends p from the server to the client, shaped by the fault.
+func (c *faultConn) write(p []byte) (int, error) {
 	if !c.shaped(false) || len(p) == 0 {
 		n, err := c.Conn.Write(p)
 		c.count(n, false)
@@ -218,7 +272,7 @@ func (c *faultConn) Write(p []byte) (int, error) {
 	fl := &c.wr
 	written := 0
 	for len(p) > 0 {
-		if c.f.After > 0 && fl.moved >= c.f.After {
+		if c.after > 0 && fl.moved >= c.after {
 			return written, c.cutNow()
 		}
 		n, err := c.allow(fl, len(p))
@@ -236,7 +290,7 @@ func (c *faultConn) Write(p []byte) (int, error) {
 		c.moved(fl, w)
 		c.count(w, false)
 		written += w
-		if c.f.After > 0 && fl.moved >= c.f.After {
+		if c.after > 0 && fl.moved >= c.after {
 			// the cut is due from here: an ABOR that comes before the
 			// next write finds it already decided
 			c.tr.note(faultEnding(c.f.End))
@@ -256,7 +310,7 @@ func (c *faultConn) Read(p []byte) (int, error) {
 		return n, err
 	}
 	fl := &c.rd
-	if c.f.After > 0 && fl.moved >= c.f.After {
+	if c.after > 0 && fl.moved >= c.after {
 		// the cut is due when a byte beyond After arrives; an upload of
 		// exactly After bytes ends cleanly
 		if _, err := io.ReadFull(c.Conn, c.probe[:]); err != nil {

@@ -51,6 +51,35 @@ func seedFiles(fsys afero.Fs, sc *scenario.Scenario) error {
 	return nil
 }
 
+// Seeded says what putting a scenario in force did to the files it lists
+// (see Server.ReplaceScenario).
+type Seeded struct {
+	New  int // entries whose path did not exist: seeded
+	Kept int // entries whose path exists: left as they are
+}
+
+// seedMissing seeds the scenario's files whose path does not exist yet and
+// leaves every path that exists as it is (what clients uploaded or
+// changed, the previous scenario's files).
+func seedMissing(fsys afero.Fs, sc *scenario.Scenario) (Seeded, error) {
+	base := "."
+	if sc.Source != "" && !strings.HasPrefix(sc.Source, "<") {
+		base = filepath.Dir(sc.Source)
+	}
+	var out Seeded
+	for _, f := range sc.Files {
+		if _, err := fsys.Stat(path.Clean("/" + f.Path)); err == nil {
+			out.Kept++
+			continue
+		}
+		if err := seedFile(fsys, f, base, sc.Seed); err != nil {
+			return out, fmt.Errorf("seed %s: %w", f.Path, err)
+		}
+		out.New++
+	}
+	return out, nil
+}
+
 func seedFile(fsys afero.Fs, f scenario.File, base string, seed int64) error {
 	p := path.Clean("/" + f.Path)
 	switch {
@@ -160,6 +189,33 @@ func (f *sessionFs) OpenFile(name string, flag int, perm os.FileMode) (afero.Fil
 	return f.open(name, flag, perm, 0)
 }
 
+// ReadDir is how ftpserverlib reads the directory a listing (LIST, NLST,
+// MLSD) shows: a name holding a CR or LF (a -root folder may have one)
+// shows it as '?', as replies do, so that every entry stays one line of
+// the listing.
+func (f *sessionFs) ReadDir(name string) ([]os.FileInfo, error) {
+	d, err := f.Fs.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	infos, err := d.Readdir(-1)
+	for i, fi := range infos {
+		if strings.ContainsAny(fi.Name(), "\r\n") {
+			infos[i] = renamedInfo{FileInfo: fi, name: strings.NewReplacer("\r", "?", "\n", "?").Replace(fi.Name())}
+		}
+	}
+	return infos, err
+}
+
+// renamedInfo is a FileInfo under another name.
+type renamedInfo struct {
+	os.FileInfo
+	name string
+}
+
+func (r renamedInfo) Name() string { return r.name }
+
 var errNegativeOffset = errors.New("a negative REST offset")
 
 // GetHandle is how ftpserverlib opens the file of a transfer: offset is
@@ -168,6 +224,13 @@ var errNegativeOffset = errors.New("a negative REST offset")
 func (f *sessionFs) GetHandle(name string, flags int, offset int64) (ftpserver.FileTransfer, error) {
 	if offset < 0 {
 		return nil, &os.PathError{Op: "seek", Path: path.Clean("/" + filepath.ToSlash(name)), Err: errNegativeOffset}
+	}
+	if flags&(os.O_WRONLY|os.O_RDWR) == 0 {
+		if tr := f.sess.currentTransfer(); tr != nil && tr.source != nil {
+			// the download's bytes come from its source, from the REST offset on
+			tr.offset.Store(offset)
+			return &standIn{}, nil
+		}
 	}
 	file, err := f.open(name, flags, 0o666, offset)
 	if err != nil {

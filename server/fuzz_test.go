@@ -28,7 +28,7 @@ func FuzzSession(f *testing.F) {
 		Rule(scenario.On("SITE").Arg("STALL").Then(scenario.ThenStall)).
 		Rule(scenario.On("NOOP").Nth(2).Reply(421, "").Then(scenario.ThenClose)).
 		File("/f", []byte("data"))
-	srv, err := server.Start(server.Config{Scenario: sc, DataTimeout: 200 * time.Millisecond, IdleTimeout: time.Second})
+	srv, err := server.Start(server.Config{Scenario: sc, TLS: server.TLSExplicit, DataTimeout: 200 * time.Millisecond, IdleTimeout: time.Second})
 	if err != nil {
 		f.Fatal(err)
 	}

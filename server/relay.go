@@ -355,6 +355,7 @@ func (s *session) forwardLocked(cmd *command, line string) {
 		s.endLocked(journal.ReasonServerClosed, closeFIN)
 		return
 	}
+	s.storedBytesLocked(cmd) // settings.ascii: ignore (ascii.go)
 	s.pending = append(s.pending, cmd)
 	s.upq = append(s.upq, line...)
 	s.upq = append(s.upq, '\r', '\n')

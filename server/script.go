@@ -69,6 +69,9 @@ func (s *session) runStep(cmd *command, st *scenario.Step) {
 	// a scripted 234 to AUTH means what it says: the client starts TLS now
 	startTLS := cmd.verb == "AUTH" && last == 234 && s.srv.cfg.TLS != TLSNone && !s.tlsControl && !s.ended
 	s.mu.Unlock()
+	if last >= 400 && !st.Pass && isTransfer(cmd.verb) {
+		s.dropData() // the transfer never starts: its data connection ends
+	}
 	if startTLS && !s.startTLS(false) {
 		s.end(journal.ReasonTLSFailed, closeNow)
 		return

@@ -320,14 +320,15 @@ func hostOf(a net.Addr) string {
 	return h
 }
 
-// bindData ties the passive listener on port to a session.
-func (s *Server) bindData(port int, b *dataBinding) {
+// bindData ties the passive listener on port to a session, and returns it.
+func (s *Server) bindData(port int, b *dataBinding) *dataListener {
 	s.mu.Lock()
 	l := s.passive[port]
 	s.mu.Unlock()
 	if l != nil {
 		l.bound.Store(b)
 	}
+	return l
 }
 
 func (s *Server) registerPassive(l *dataListener) {
@@ -404,18 +405,34 @@ func (s *Server) Sessions() int {
 }
 
 // SetScenario replaces the scenario in force; sessions already connected
-// go on under the new rules.
+// go on under the new rules. Its files that do not exist yet are seeded
+// at once; a path that exists is left as it is (a file a client uploaded
+// or changed, one of the previous scenario's): Reset makes the files
+// exactly the scenario's. See ReplaceScenario for what it seeded.
 func (s *Server) SetScenario(sc *scenario.Scenario) error {
+	_, err := s.ReplaceScenario(sc)
+	return err
+}
+
+// ReplaceScenario is SetScenario, and says how many of the scenario's
+// files it seeded and how many paths it left as they were. A scenario
+// that does not validate, or whose files cannot be seeded, is not put in
+// force.
+func (s *Server) ReplaceScenario(sc *scenario.Scenario) (Seeded, error) {
 	norm, err := sc.Normalize() // a copy: the caller's scenario is never changed
 	if err != nil {
-		return err
+		return Seeded{}, err
 	}
 	if err := withDialect(norm, &s.cfg); err != nil {
-		return err
+		return Seeded{}, err
+	}
+	seeded, err := seedMissing(s.fs, norm)
+	if err != nil {
+		return seeded, err
 	}
 	s.rt.Replace(norm)
 	s.settings.Store(resolve(&s.cfg, norm))
-	return nil
+	return seeded, nil
 }
 
 // Verify checks the scenario's expectations against the journal, and

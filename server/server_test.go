@@ -230,10 +230,18 @@ func TestMiscCommands(t *testing.T) {
 		t.Fatalf("SYST = %q", msg)
 	}
 	feat := c.Cmd(211, "FEAT")
-	for _, f := range []string{"EPSV", "EPRT", "MLSD", "SIZE", "MDTM", "REST STREAM", "AUTH TLS", "UTF8"} {
+	for _, f := range []string{"EPSV", "EPRT", "MLSD", "SIZE", "MDTM", "REST STREAM", "UTF8"} {
 		if !strings.Contains(feat, f) {
 			t.Fatalf("FEAT lacks %s:\n%s", f, feat)
 		}
+	}
+	if strings.Contains(feat, "AUTH") { // plain FTP by default
+		t.Fatalf("FEAT offers AUTH without FTPS on:\n%s", feat)
+	}
+	explicit := rawDial(t, ftptest.New(t, ftptest.WithTLS(server.TLSExplicit)).Addr())
+	explicit.Login("u", "p")
+	if feat := explicit.Cmd(211, "FEAT"); !strings.Contains(feat, "AUTH TLS") {
+		t.Fatalf("FEAT lacks AUTH TLS with explicit FTPS:\n%s", feat)
 	}
 	c.Cmd(200, "TYPE I")
 	c.Cmd(200, "NOOP")

@@ -63,7 +63,8 @@ type session struct {
 	loggedIn   bool
 	tlsControl bool
 	protP      bool
-	dataMode   string // the last data channel command accepted: PASV, EPSV, PORT or EPRT
+	dataMode   string        // the last data channel command accepted: PASV, EPSV, PORT or EPRT
+	dataLn     *dataListener // the passive listener the last PASV/EPSV bound to the session
 	stalled    bool
 	clientGone bool
 	goneAt     time.Time // when the client went, to bound finishing its commands

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -59,6 +60,10 @@ type transfer struct {
 	fault  *scenario.DataFault
 	mode   string // the data channel command: PASV, EPSV, PORT or EPRT
 	tls    bool
+	// source, when set, gives the transfer its bytes instead of the real
+	// server (see contentSource); offset is the download's REST offset.
+	source contentSource
+	offset atomic.Int64
 
 	bytesIn  atomic.Int64 // client to server
 	bytesOut atomic.Int64 // server to client
@@ -81,6 +86,9 @@ type transfer struct {
 
 func isUpload(verb string) bool { return verb == "STOR" || verb == "APPE" || verb == "STOU" }
 
+// isTransfer reports whether verb opens a data connection.
+func isTransfer(verb string) bool { return verb == "RETR" || isUpload(verb) || isListing(verb) }
+
 // cmdTransfer starts a transfer command: with its data fault, and
 // refused with 425 at once when the fault says so.
 func (s *session) cmdTransfer(cmd *command) {
@@ -96,23 +104,44 @@ func (s *session) cmdTransfer(cmd *command) {
 	defer s.mu.Unlock()
 	if s.loggedIn {
 		tr := &transfer{sess: s, cmd: cmd, upload: isUpload(cmd.verb), fault: fault, mode: s.dataMode, tls: s.protP,
-			stop: make(chan struct{}), done: make(chan struct{})}
+			source: faultSource(fault), stop: make(chan struct{}), done: make(chan struct{})}
 		cmd.transfer, s.transfer = tr, tr
 	}
 	s.forwardLocked(cmd, cmd.line())
 }
 
 // refuse425 answers a transfer command with 425 without opening its data
-// connection, as a refuse: 425 fault says.
+// connection, as a refuse: 425 fault says (after the step's preliminary
+// reply, if it has one); a data connection the client opened is closed.
 func (s *session) refuse425(cmd *command, f *scenario.DataFault) {
 	s.mu.Lock()
 	cmd.info = &journal.Transfer{Mode: s.dataMode, TLS: s.protP, End: endRefused}
 	s.journalLocked(cmd)
 	s.mu.Unlock()
+	if len(cmd.step.Preliminary) > 0 {
+		s.preliminary(&transfer{cmd: cmd, fault: f}, false)
+	}
 	if !s.sleep(s.srv.rt.Delay(f.DelayFinal)) {
 		return
 	}
 	s.answer(cmd, newReply(425, ""))
+	s.dropData()
+}
+
+// dropData closes the data connections the client opened for a transfer
+// command the engine answered with an error without opening them (a
+// scripted reply, refuse: 425), as ProFTPD and pure-ftpd do: the client
+// sees its data connection end at once rather than wait on it. A passive
+// listener of the session keeps serving the next transfer.
+func (s *session) dropData() {
+	s.mu.Lock()
+	l := s.dataLn
+	s.mu.Unlock()
+	if l != nil {
+		if b := l.bound.Load(); b != nil && b.sess == s && b.target == nil {
+			l.dropPending()
+		}
+	}
 }
 
 // currentTransfer is the transfer command being served, if any.
@@ -156,6 +185,18 @@ func (tr *transfer) hold(c net.Conn) {
 		return
 	}
 	tr.conns = append(tr.conns, c)
+}
+
+// release takes c back from the connections the transfer closes when it
+// ends; false when it ended already (c is closed).
+func (tr *transfer) release(c net.Conn) bool {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.over {
+		return false
+	}
+	tr.conns = slices.DeleteFunc(tr.conns, func(x net.Conn) bool { return x == c })
+	return true
 }
 
 // abort is the client's ABOR, seen before ftpserverlib sees it: a data

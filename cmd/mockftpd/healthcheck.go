@@ -28,7 +28,7 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	token := set.String("admin-token", "", "admin API bearer `token`")
 	tokenFile := set.String("admin-token-file", "", "read the admin API token from this `file`")
 	listen := set.String("listen", "127.0.0.1:2121", "FTP control `address` to connect to when there is no admin API")
-	tlsMode := set.String("tls", "explicit", "FTPS `mode` of the server (implicit needs a TLS handshake before the greeting)")
+	tlsMode := set.String("tls", string(server.DefaultTLS), "FTPS `mode` of the server (implicit needs a TLS handshake before the greeting)")
 	timeout := set.Duration("timeout", 5*time.Second, "give up after this `long`")
 	set.Usage = func() {
 		fmt.Fprintf(set.Output(), "Usage: mockftpd healthcheck [flags]\n\nExits 0 when the server is up. Flags (each also from the environment as MOCKFTPD_<NAME>):\n")

@@ -8,6 +8,7 @@
 //	mockftpd record -upstream HOST:PORT -out FILE.yaml   record a real server as a scenario
 //	mockftpd codes [-json] [CODE]    print the reply-code catalogue (452, 4xx)
 //	mockftpd healthcheck [flags]     exit 0 when a running mockftpd is up
+//	mockftpd cert [-host NAME] [-cert FILE -key FILE]   write a self-signed certificate for FTPS
 //	mockftpd version                 print the version
 //
 // Every flag can also be set from the environment as MOCKFTPD_<NAME>
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env func(
 			return runRecord(ctx, args[1:], stdout, stderr, env)
 		case "healthcheck":
 			return runHealthcheck(ctx, args[1:], stdout, stderr, env)
+		case "cert":
+			return runCert(args[1:], stdout, stderr)
 		case "help", "-h", "-help", "--help":
 			fs := newServeFlags(stderr)
 			fs.set.SetOutput(stdout)

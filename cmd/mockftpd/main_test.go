@@ -417,3 +417,29 @@ func TestHealthcheckWrongToken(t *testing.T) {
 		t.Fatalf("healthcheck after shutdown: %d", code)
 	}
 }
+
+// TestReloadSeedsNewFiles: a reloaded scenario's files that are not there
+// yet are served at once; a file a client changed, or one the new
+// scenario also lists, is kept as it is; the log line says so.
+func TestReloadSeedsNewFiles(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "s.yaml")
+	writeFile(t, file, "version: 1\nfiles:\n  - {path: /old.txt, content: old}\n")
+	r := start(t, []string{"-listen", "127.0.0.1:0", "-scenario", file, "-reload-interval", "50ms"}, nil)
+	c := login(t, r.srv.Addr())
+	if err := c.Stor("/old.txt", strings.NewReader("uploaded")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, file, "version: 1\nfiles:\n  - {path: /old.txt, content: seeded again}\n  - {path: /new/file.txt, content: new}\n")
+	r.waitLog(t, "seeded=1 kept=1")
+	for path, want := range map[string]string{"/old.txt": "uploaded", "/new/file.txt": "new"} {
+		rd, err := c.Retr(path)
+		if err != nil {
+			t.Fatalf("RETR %s: %v", path, err)
+		}
+		got, _ := io.ReadAll(rd)
+		_ = rd.Close()
+		if string(got) != want {
+			t.Fatalf("%s: %q, want %q", path, got, want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mockftpd/mockftpd/scenario"
+	"github.com/mockftpd/mockftpd/server"
 )
 
 // notifyHangup delivers SIGHUP to ch (on Windows it never comes).
@@ -39,8 +40,8 @@ type watcher struct {
 	path     string
 	interval time.Duration
 	logger   *slog.Logger
-	load     func() (*scenario.Scenario, error) // reads the file (and the -reply rules)
-	apply    func(*scenario.Scenario) error     // puts a scenario in force
+	load     func() (*scenario.Scenario, error)              // reads the file (and the -reply rules)
+	apply    func(*scenario.Scenario) (server.Seeded, error) // puts a scenario in force
 
 	stat     stamp // the last stat seen (hash unset)
 	loaded   stamp // the content last loaded or tried
@@ -138,12 +139,14 @@ func (w *watcher) reload(force bool) {
 	w.pending = nil
 	w.loaded = st
 	sc, err := w.load()
+	var seeded server.Seeded
 	if err == nil {
-		err = w.apply(sc)
+		seeded, err = w.apply(sc)
 	}
 	if err != nil {
 		w.logger.Error("scenario reload failed; keeping the running scenario", "file", w.path, "err", err.Error())
 		return
 	}
-	w.logger.Info("scenario reloaded", "file", w.path, "name", sc.Name, "rules", len(sc.Rules), "files", len(sc.Files))
+	w.logger.Info("scenario reloaded; files not there yet were seeded, existing paths kept as they are (POST /api/reset restores every file)",
+		"file", w.path, "name", sc.Name, "rules", len(sc.Rules), "files", len(sc.Files), "seeded", seeded.New, "kept", seeded.Kept)
 }

@@ -138,7 +138,7 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.IntVar(&f.adminMaxConnections, "admin-max-connections", defaultAdminMaxConnections, "most simultaneous admin API `connections`; more wait for one to close")
 	s.Usage = func() {
 		out := s.Output()
-		fmt.Fprintf(out, "Usage: mockftpd [flags]\n       mockftpd validate FILE...\n       mockftpd record -upstream HOST:PORT -out FILE.yaml [flags]\n       mockftpd scenarios [-json] [TEXT...]\n       mockftpd scenarios show NAME\n       mockftpd dialects [show NAME...]\n       mockftpd codes [-json] [CODE|4xx...]\n       mockftpd healthcheck [flags]\n       mockftpd version\n\nFlags (each also from the environment as MOCKFTPD_<NAME>, e.g. MOCKFTPD_PASSIVE_PORTS):\n")
+		fmt.Fprintf(out, "Usage: mockftpd [flags]\n       mockftpd validate FILE...\n       mockftpd record -upstream HOST:PORT -out FILE.yaml [flags]\n       mockftpd scenarios [-json] [TEXT...]\n       mockftpd scenarios show NAME\n       mockftpd dialects [show NAME...]\n       mockftpd codes [-json] [CODE|4xx...]\n       mockftpd healthcheck [flags]\n       mockftpd cert [-host NAME]... [-cert FILE -key FILE]\n       mockftpd version\n\nFlags (each also from the environment as MOCKFTPD_<NAME>, e.g. MOCKFTPD_PASSIVE_PORTS):\n")
 		s.PrintDefaults()
 	}
 	return f
@@ -508,6 +508,7 @@ func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Wr
 		return 1
 	}
 
+	logTLSTrust(logger, cfg)
 	var wg sync.WaitGroup
 	var hs *http.Server
 	if adminLn != nil {
@@ -524,7 +525,7 @@ func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Wr
 	}
 	if watch != nil {
 		watch.load = func() (*scenario.Scenario, error) { return f.loadScenario(true) }
-		watch.apply = srv.SetScenario
+		watch.apply = srv.ReplaceScenario
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

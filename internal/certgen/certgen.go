@@ -1,6 +1,7 @@
 // Package certgen makes self-signed TLS certificates for loopback: the
-// recording proxy's certificate towards its clients, and the certificates
-// the real FTP servers of the tests are given.
+// server's certificate when none is configured, the one "mockftpd cert"
+// writes for clients to trust, the recording proxy's towards its clients,
+// and the certificates the real FTP servers of the tests are given.
 package certgen
 
 import (
@@ -61,11 +62,29 @@ func PEM(hosts ...string) (certPEM, keyPEM []byte, err error) {
 	return certPEM, keyPEM, nil
 }
 
-// Certificate is PEM's certificate as a tls.Certificate.
+// Certificate is PEM's certificate as a tls.Certificate (its Leaf set).
 func Certificate(hosts ...string) (tls.Certificate, error) {
 	c, k, err := PEM(hosts...)
 	if err != nil {
 		return tls.Certificate{}, err
 	}
 	return tls.X509KeyPair(c, k)
+}
+
+// Names lists what a PEM certificate covers: its DNS names, then its IP
+// addresses.
+func Names(certPEM []byte) ([]string, error) {
+	b, _ := pem.Decode(certPEM)
+	if b == nil || b.Type != "CERTIFICATE" {
+		return nil, fmt.Errorf("no PEM certificate")
+	}
+	c, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		out = append(out, ip.String())
+	}
+	return out, nil
 }

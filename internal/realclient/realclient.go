@@ -350,3 +350,20 @@ func environ(dir string) []string {
 	return append(env, "HOME="+dir, "LC_ALL=C", "LANG=C",
 		"XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CACHE_HOME="+dir, "XDG_STATE_HOME="+dir)
 }
+
+// Raw runs client c's program with exactly args, as a user types them (no
+// setting of this package's added: lftp reads no script, curl gets no
+// timeouts), in the session's directory and environment (HOME there: no
+// user configuration) and under its Limit. Only the session's Dir and
+// Limit are used.
+func (s Session) Raw(t testing.TB, c Client, args ...string) Result {
+	t.Helper()
+	Require(t, c)
+	if s.Dir == "" {
+		s.Dir = t.TempDir()
+	}
+	if s.Limit <= 0 {
+		s.Limit = DefaultLimit
+	}
+	return run(t, s, c, nil, args...)
+}

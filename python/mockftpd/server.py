@@ -204,7 +204,7 @@ class MockFTPD:
       ``"codes/452-stor"``) instead.
     - ``users``: accounts as a dict ``{"alice": "secret"}`` or a list of
       ``(name, password)``; without any, every login works.
-    - ``args``: more command-line flags, e.g. ``["-tls", "none"]``.
+    - ``args``: more command-line flags, e.g. ``["-tls", "explicit"]``.
     - ``env``: more environment variables for the process.
     - ``startup_timeout``: seconds to wait for readiness (default 30).
     """

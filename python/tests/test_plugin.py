@@ -200,6 +200,7 @@ def test_wait_command(mockftpd):
         mockftpd.wait_command("DELE", timeout=0.2)
 
 
+@pytest.mark.mockftpd(args=["-tls", "explicit"])  # plain FTP by default
 def test_explicit_tls(mockftpd):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
