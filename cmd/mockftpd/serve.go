@@ -463,7 +463,10 @@ func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Wr
 	var wg sync.WaitGroup
 	var hs *http.Server
 	if adminLn != nil {
-		hs = newAdminServer(admin.New(srv, adminOpts), logger)
+		api := admin.New(srv, adminOpts)
+		hs = newAdminServer(api, logger)
+		// the page's live streams would hold Shutdown for its whole grace
+		hs.RegisterOnShutdown(api.EndStreams)
 		ln := newLimitListener(adminLn, f.adminMaxConnections, logger)
 		wg.Add(1)
 		go func() {
@@ -473,6 +476,9 @@ func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Wr
 			}
 		}()
 		logger.Info("admin API listening", "addr", adminLn.Addr().String(), "token", adminOpts.Token != "")
+		// The token is never printed (logs are often shared): the page asks
+		// for it, or takes it from the address's fragment (#token=...).
+		logger.Info("live page: open it in a browser", "url", pageURL(adminLn.Addr().String()), "token", tokenHint(adminOpts.Token != ""))
 	}
 	if watch != nil {
 		watch.load = func() (*scenario.Scenario, error) { return f.loadScenario(true) }
