@@ -30,8 +30,8 @@ type ruleView struct {
 	// firings); absent without times.
 	Remaining *int   `json:"remaining,omitempty"`
 	Fires     int    `json:"fires"`
-	Next      int    `json:"next"`     // the response its next firing uses, from 0
-	Done      bool   `json:"done"`     // it can fire no more
+	Next      int    `json:"next"` // the response its next firing uses, from 0
+	Done      bool   `json:"done"` // it can fire no more
 	NextState string `json:"next_state,omitempty"`
 }
 
