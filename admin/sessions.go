@@ -191,7 +191,8 @@ func (a *API) transcript(w http.ResponseWriter, r *http.Request) {
 	case "text":
 		text := transcriptText(entries, a.srv.Config().TLS == server.TLSImplicit)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="session-%d.txt"`, n))
+		// inline: the page's links open it without JavaScript
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="session-%d.txt"`, n))
 		w.Header().Set("Content-Length", strconv.Itoa(len(text)))
 		_, _ = w.Write([]byte(text))
 	default:
