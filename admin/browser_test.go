@@ -290,6 +290,11 @@ func TestPageInBrowser(t *testing.T) {
 		until(`window.notReloaded === true`),
 	)
 	shot(t, ctx, "3-live")
+	// the README's picture: session 1 from its first upload
+	run(t, ctx, "scroll to the uploads",
+		eval(`[...document.querySelectorAll('#entries li.entry')].find(e => e.querySelector('.cmd')?.textContent === 'STOR').previousElementSibling.scrollIntoView()`),
+	)
+	shot(t, ctx, "ui")
 
 	// filters: by code, by command, by text, by user
 	count := `document.querySelectorAll('#entries li.entry').length`

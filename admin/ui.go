@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mockftpd/mockftpd/scenarios"
@@ -73,7 +74,13 @@ func (a *API) page(w http.ResponseWriter, r *http.Request) {
 	d := pageData{FTPAddr: a.srv.Addr(), AdminHost: r.Host, TokenRequired: a.opts.Token != "", Authorized: a.authorizedRequest(r)}
 	if d.Authorized {
 		sc := a.srv.Scenario()
-		d.Scenario, d.State = scenarioLabel(sc.Name, sc.Source), a.srv.State()
+		d.Scenario, d.State = sc.Name, a.srv.State()
+		if d.Scenario == "" {
+			d.Scenario = "command line"
+			if sc.Source != "" && !strings.HasPrefix(sc.Source, "<") {
+				d.Scenario = sc.Source
+			}
+		}
 		book, _ := a.summarize()
 		d.Sessions = book.list()
 		slices.Reverse(d.Sessions)

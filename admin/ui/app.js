@@ -526,7 +526,11 @@
       li.classList.toggle('fresh', S.fresh.has(e.seq));
       return li;
     });
+    // follow the newest entries while the reader is at the bottom
+    const pane = scrollPane($('timeline'));
+    const atEnd = pane.scrollHeight - pane.scrollTop - pane.clientHeight < 40;
     reconcile($('entries'), items);
+    if (atEnd && S.started && S.fresh.size) pane.scrollTop = pane.scrollHeight;
     $('timeline-empty').hidden = items.length > 0;
     $('timeline-empty').textContent = S.entries.size
       ? 'Nothing passes the filters.' : 'Pick a session, or see every session\u2019s commands here as they come.';
@@ -590,9 +594,17 @@
     }
   }
 
+  // scrollPane is what scrolls an element: the panel itself on a wide
+  // window, the page on a narrow one
+  function scrollPane(e) {
+    return getComputedStyle(e).overflowY === 'auto' ? e : document.scrollingElement;
+  }
+
   // ------------------------------------------------------------ selection
   function select(n) {
+    const before = S.selected;
     S.selected = n !== null && S.sessions.has(n) ? n : null;
+    if (S.selected !== before && scrollPane($('timeline')) === $('timeline')) $('timeline').scrollTop = 0;
     if (S.selected !== null) loadSession(S.selected);
     const url = new URL(location.href);
     if (S.selected === null) url.searchParams.delete('session');
