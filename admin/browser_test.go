@@ -443,3 +443,86 @@ func TestPageWithoutJavaScript(t *testing.T) {
 		}
 	}
 }
+
+// TestPageActions: load a built-in scenario, refuse a bad uploaded one
+// with its located error, load a good one, and reset, all from the page.
+func TestPageActions(t *testing.T) {
+	ctx := browser(t, 1280, 800)
+	srv, err := server.Start(server.Config{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := admin.New(srv, admin.Options{})
+	web := httptest.NewServer(api)
+	t.Cleanup(func() {
+		api.EndStreams()
+		web.Close()
+		_ = srv.Close()
+	})
+	c := testclient.Login(t, srv.Addr(), "erin", "pw")
+	_ = c.Quit()
+	if _, err := srv.WaitSessionEnd(1, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	message := `document.getElementById('message').textContent`
+	run(t, ctx, "load a built-in scenario",
+		chromedp.Navigate(web.URL+"/ui/"),
+		chromedp.WaitVisible(chromedp.CSS(`#sessions-body tr[data-session="1"]`)),
+		chromedp.Click(chromedp.CSS(`#act-load`)),
+		chromedp.WaitVisible(chromedp.CSS(`#load-dialog[open]`)),
+		until(`!!document.querySelector('#load-builtin option[value="codes/452-stor"]')`),
+		eval(`(s => { s.value = 'codes/452-stor'; s.dispatchEvent(new Event('change')); })(document.getElementById('load-builtin'))`),
+		until(`document.getElementById('load-builtin-desc').textContent === 'The first STOR gets 452.'`),
+	)
+	shot(t, ctx, "load")
+	run(t, ctx, "loaded",
+		chromedp.Click(chromedp.CSS(`#load-go`)),
+		until(`!document.getElementById('load-dialog').open`),
+		until(message+`.startsWith('Loaded builtin:codes/452-stor: 1 rules')`),
+		until(`document.getElementById('scenario-name').textContent === '452-stor'`),
+		// loading reset the server: session 1 is gone
+		until(`!document.querySelector('#sessions-body tr[data-session]')`),
+	)
+	if sc := srv.Scenario(); sc.Name != "452-stor" {
+		t.Fatalf("the server serves %q", sc.Name)
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	good := filepath.Join(dir, "good.json")
+	if err := os.WriteFile(bad, []byte("version: 1\nrules:\n  - whne: {command: STOR}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte(`{"version": 1, "name": "from a file", "rules": [{"when": {"command": "RETR"}, "reply": "550 Gone"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "a bad file",
+		chromedp.Click(chromedp.CSS(`#act-load`)),
+		chromedp.WaitVisible(chromedp.CSS(`#load-dialog[open]`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`#load-file`), []string{bad}),
+		chromedp.Click(chromedp.CSS(`#load-go`)),
+		until(`!document.getElementById('load-error').hidden`),
+	)
+	if msg := text(t, ctx, `#load-error`); !strings.Contains(msg, `<scenario>:3:5: unknown field "whne"`) {
+		t.Errorf("the dialog says %q, want the located error", msg)
+	}
+	run(t, ctx, "a good file",
+		chromedp.SetUploadFiles(chromedp.CSS(`#load-file`), []string{good}),
+		chromedp.Click(chromedp.CSS(`#load-go`)),
+		until(`!document.getElementById('load-dialog').open`),
+		until(`document.getElementById('scenario-name').textContent === 'from a file'`),
+		until(`document.querySelector('#rules li.rule pre').textContent.includes('reply: 550 Gone')`),
+	)
+	c = testclient.Login(t, srv.Addr(), "erin", "pw")
+	defer func() { _ = c.Quit() }()
+	run(t, ctx, "reset",
+		chromedp.WaitVisible(chromedp.CSS(`#sessions-body tr[data-session="1"]`)),
+		chromedp.Click(chromedp.CSS(`#act-reset`)),
+		chromedp.WaitVisible(chromedp.CSS(`#reset-dialog[open]`)),
+		chromedp.Click(chromedp.CSS(`#reset-dialog button[value=reset]`)),
+		until(message+`.startsWith('Reset')`),
+		until(`!document.querySelector('#sessions-body tr[data-session]')`),
+	)
+	if n := srv.Journal().Stats().Entries; n != 0 {
+		t.Errorf("after the page's reset the journal holds %d entries", n)
+	}
+}

@@ -169,7 +169,7 @@
         S.entries.set(ev.entry.seq, ev.entry);
         break;
       case 'sessions':
-        for (const s of ev.sessions) S.sessions.set(s.number, s);
+        for (const s of ev.sessions || []) S.sessions.set(s.number, s);
         break;
       case 'status':
         S.status = ev.status;
@@ -513,6 +513,7 @@
     const f = filters();
     const s = S.selected !== null ? S.sessions.get(S.selected) : null;
     sessionCard(s);
+    if (s) loadSession(s.number); // a session picked before its summary came
     const all = [...S.entries.values()].filter((e) => passes(e, f)).sort((a, b) => a.seq - b.seq);
     const shown = all.length > MAX_ROWS ? all.slice(all.length - MAX_ROWS) : all;
     const active = f.user || f.cmd.length || f.code || f.text;
