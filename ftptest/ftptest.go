@@ -34,6 +34,7 @@ type Server struct {
 	verify bool
 
 	uiOnce sync.Once
+	uiStop sync.Once
 	api    *admin.API
 	web    *httptest.Server // the admin API, started by UIURL
 }
@@ -68,12 +69,7 @@ func New(t testing.TB, opts ...Option) *Server {
 // cleanup closes the server and, with VerifyOnCleanup, checks the
 // scenario's expectations.
 func (s *Server) cleanup() {
-	s.uiOnce.Do(func() {}) // no admin API from now on
-	if s.web != nil {
-		s.api.EndStreams()
-		s.web.Close()
-	}
-	_ = s.srv.Close()
+	_ = s.Close()
 	if s.verify {
 		if rep := s.srv.Verify(); !rep.OK {
 			s.t.Errorf("ftptest: unmet expectations:\n%s", rep)
@@ -147,8 +143,18 @@ func VerifyOnCleanup() Option {
 // Addr is the control address, e.g. "127.0.0.1:40123".
 func (s *Server) Addr() string { return s.srv.Addr() }
 
-// Close stops the server at once (the test's cleanup does it too).
-func (s *Server) Close() error { return s.srv.Close() }
+// Close stops the server at once, and its live page if UIURL started it
+// (the test's cleanup does it too).
+func (s *Server) Close() error {
+	s.uiOnce.Do(func() {}) // no admin API from now on
+	s.uiStop.Do(func() {
+		if s.web != nil {
+			s.api.EndStreams()
+			s.web.Close()
+		}
+	})
+	return s.srv.Close()
+}
 
 // Shutdown stops the server the way SIGTERM stops mockftpd: no new
 // connections, transfers in flight may finish within the grace period.
