@@ -58,6 +58,7 @@
     started: false,
   };
   const MAX_ROWS = 500; // timeline rows shown at once (the newest that pass the filters)
+  const MAX_KEPT = 20000; // entries the page keeps (older ones are read again when a session needs them)
 
   // ------------------------------------------------------------ helpers
   function el(tag, attrs, ...kids) {
@@ -202,6 +203,7 @@
             buf = buf.slice(i + 1);
             if (line) handle(JSON.parse(line));
           }
+          forgetOldest();
           scheduleRender();
         }
       } catch (e) {
@@ -216,6 +218,19 @@
       // a stream ends every few minutes by design: resume at once the
       // first time, then back off up to 10 s while the server is away
       await sleep(failures === 0 ? 50 : Math.min(10000, 250 * 2 ** Math.min(failures, 6)));
+    }
+  }
+
+  // forgetOldest keeps the page's memory bounded on a long run: the oldest
+  // entries go (a Map iterates in the order keys were first set, which is
+  // seq order), and their sessions are read again if picked
+  function forgetOldest() {
+    if (S.entries.size <= MAX_KEPT) return;
+    let extra = S.entries.size - MAX_KEPT;
+    for (const [seq, e] of S.entries) {
+      if (extra-- <= 0) break;
+      S.entries.delete(seq);
+      S.fetched.delete(e.session);
     }
   }
 
@@ -740,7 +755,11 @@
   // ------------------------------------------------------------ filters and keys
   for (const id of ['f-user', 'f-command', 'f-code', 'f-text']) $(id).addEventListener('input', scheduleRender);
   $('f-session').addEventListener('change', () => select($('f-session').value ? Number($('f-session').value) : null));
-  $('filters').addEventListener('reset', () => setTimeout(() => select(null), 0));
+  // the fields are emptied after the reset event: render again then
+  $('filters').addEventListener('reset', () => {
+    select(null);
+    setTimeout(scheduleRender, 0);
+  });
   $('filters').addEventListener('submit', (ev) => ev.preventDefault());
   document.addEventListener('keydown', (ev) => {
     const typing = /^(INPUT|SELECT|TEXTAREA)$/.test(document.activeElement.tagName);
