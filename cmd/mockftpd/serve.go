@@ -124,7 +124,7 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.BoolVar(&f.scenarioOptional, "scenario-optional", false, "with -scenario, a missing file is not an error: serve without a scenario until the file appears")
 	s.BoolVar(&f.reload, "reload", true, "reload the -scenario file when it changes (checked every -reload-interval) and on SIGHUP")
 	s.DurationVar(&f.reloadInterval, "reload-interval", 500*time.Millisecond, "how `often` to check the -scenario file for changes")
-	s.StringVar(&f.admin, "admin", "", "serve the admin HTTP API on this `address`, e.g. 127.0.0.1:8021 (a bare port means 127.0.0.1); beyond loopback it needs -admin-token")
+	s.StringVar(&f.admin, "admin", "", "serve the admin HTTP API, and its live page at /ui/, on this `address`, e.g. 127.0.0.1:8021 (a bare port means 127.0.0.1); beyond loopback it needs -admin-token")
 	s.StringVar(&f.adminToken, "admin-token", "", "bearer `token` the admin API requires (prefer MOCKFTPD_ADMIN_TOKEN: a flag shows in ps)")
 	s.StringVar(&f.adminTokenFile, "admin-token-file", "", "read the admin API token from this `file` (e.g. a Docker secret)")
 	f.adminMaxFileSize = admin.DefaultMaxFileBytes
