@@ -17,7 +17,8 @@
 #     says), and drives it: an FTP session (login, STOR,
 #     LIST, RETR) with docker/smoke, a scenario put through the admin API
 #     with curl that makes STOR fail with 452, the client seeing the 452, the
-#     journal showing it, and "mockftpd healthcheck" run inside the image.
+#     journal showing it, the live page (/ui/) and its stream answering,
+#     and "mockftpd healthcheck" run inside the image.
 #
 # It runs as root (buildah's chroot isolation and vfs storage need no
 # daemon, no user namespaces and no overlay support), cleans up after itself
@@ -244,6 +245,22 @@ go build -o "$WORK/smoke" ./docker/smoke || die "building docker/smoke"
 body=$(api "$API/files/smoke/hello.bin" -o /dev/null -w '%{http_code} %{size_download}')
 [ "$body" = "200 65536" ] || die "GET /api/files/smoke/hello.bin: $body, want 200 65536"
 echo "GET /api/files/smoke/hello.bin: $body"
+
+say "live page: /ui/ and its files answer without the token, its data with it"
+page=$(curl -sS -m 10 -w '\n%{http_code} %{content_type}' "http://127.0.0.1:$ADMIN_PORT/ui/")
+tail -n1 <<<"$page" | grep -q '^200 text/html' && grep -q 'data-token="required"' <<<"$page" ||
+	die "GET /ui/: $(tail -n1 <<<"$page"), want 200 text/html asking for the token"
+! grep -q 'data-session=' <<<"$page" || die "GET /ui/ without the token lists sessions"
+grep -q 'data-session="1"' <<<"$(api "http://127.0.0.1:$ADMIN_PORT/ui/")" || die "GET /ui/ with the token lists no session"
+for f in app.js app.css icon.svg; do
+	code=$(curl -sS -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN_PORT/ui/$f")
+	[ "$code" = 200 ] || die "GET /ui/$f: $code"
+done
+code=$(api -o /dev/null -w '%{http_code}' "$API/sessions")
+[ "$code" = 200 ] || die "GET /api/sessions: $code"
+line=$(api -N -m 3 "$API/events" 2>/dev/null | head -n1 || true)
+grep -q '"type":"reset"' <<<"$line" || die "GET /api/events did not start with a reset: $line"
+echo "GET /ui/: the page; with the token it lists the sessions; /api/events streams"
 
 say "admin API: 401 without the token"
 code=$(curl -sS -m 10 -o /dev/null -w '%{http_code}' "$API/scenario")

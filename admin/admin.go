@@ -22,6 +22,7 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -121,6 +122,10 @@ type API struct {
 	// transferWindow is how long a file transfer may go without moving
 	// transferProgress bytes (tests shorten it).
 	transferWindow time.Duration
+	// streams ends with EndStreams: the live streams (GET /api/events) stop.
+	streams    context.Context
+	endStreams context.CancelFunc
+	ruleTexts  ruleTexts
 }
 
 // route is one endpoint: the method, the ServeMux path pattern and the
@@ -150,6 +155,7 @@ func New(srv *server.Server, opts Options) *API {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &API{srv: srv, opts: opts, mux: http.NewServeMux(), hosts: newHostPolicy(opts.AllowedHosts), transferWindow: defaultTransferWindow}
+	a.streams, a.endStreams = context.WithCancel(context.Background())
 	if opts.Token != "" {
 		a.tokenHash = sha256.Sum256([]byte(opts.Token))
 	}
@@ -182,6 +188,17 @@ func (a *API) routes() []route {
 		{method: http.MethodGet, pattern: "/api/verify", handle: a.verify},
 		{method: http.MethodGet, pattern: "/api/files/{path...}", handle: a.getFile},
 		{method: http.MethodPut, pattern: "/api/files/{path...}", anyType: true, handle: a.putFile},
+		// the live page (ui.go) and what it reads
+		{method: http.MethodGet, pattern: "/api/rules", handle: a.getRules},
+		{method: http.MethodGet, pattern: "/api/sessions", handle: a.sessions},
+		{method: http.MethodGet, pattern: "/api/sessions/{session}/transcript", handle: a.transcript},
+		{method: http.MethodGet, pattern: "/api/sessions/{session}/scenario", handle: a.sessionScenario},
+		{method: http.MethodGet, pattern: "/api/events", handle: a.events},
+		{method: http.MethodGet, pattern: "/api/builtins", handle: a.builtins},
+		{method: http.MethodGet, pattern: "/api/builtins/{name...}", handle: a.builtin},
+		{method: http.MethodGet, pattern: "/ui", open: true, handle: a.uiRedirect},
+		{method: http.MethodGet, pattern: "/ui/{$}", open: true, handle: a.page},
+		{method: http.MethodGet, pattern: "/ui/{file}", open: true, handle: a.asset},
 	}
 }
 
@@ -275,22 +292,41 @@ func (a *API) authorized(next http.HandlerFunc) http.HandlerFunc {
 		return next
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		scheme, tok, ok := strings.Cut(auth, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
+		tok, ok := bearer(r)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="mockftpd"`)
 			refuse(w, r, http.StatusUnauthorized, `missing bearer token: send "Authorization: Bearer <token>" with the token given to mockftpd (-admin-token or MOCKFTPD_ADMIN_TOKEN)`)
 			return
 		}
-		// Hashing first makes the comparison constant-time in the token's length too.
-		got := sha256.Sum256([]byte(strings.TrimSpace(tok)))
-		if subtle.ConstantTimeCompare(got[:], a.tokenHash[:]) != 1 {
+		if !a.tokenMatches(tok) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="mockftpd", error="invalid_token"`)
 			refuse(w, r, http.StatusUnauthorized, "wrong bearer token: it does not match the token given to mockftpd (-admin-token or MOCKFTPD_ADMIN_TOKEN)")
 			return
 		}
 		next(w, r)
 	}
+}
+
+// bearer returns the request's bearer token, if it has one.
+func bearer(r *http.Request) (string, bool) {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	return tok, ok && strings.EqualFold(scheme, "Bearer")
+}
+
+// tokenMatches compares a bearer token with the API's in constant time.
+func (a *API) tokenMatches(tok string) bool {
+	// Hashing first makes the comparison constant-time in the token's length too.
+	got := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	return subtle.ConstantTimeCompare(got[:], a.tokenHash[:]) == 1
+}
+
+// authorizedRequest reports whether r may read what the token guards.
+func (a *API) authorizedRequest(r *http.Request) bool {
+	if a.opts.Token == "" {
+		return true
+	}
+	tok, ok := bearer(r)
+	return ok && a.tokenMatches(tok)
 }
 
 // refuse answers a request without reading its body. When it has one the

@@ -782,7 +782,7 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 		t.Fatalf("Allow = %q", allow)
 	}
 	e.expect(405, "POST", "/api/files/a.txt", "x")
-	e.expect(405, "GET", "/api/rules", "")
+	e.expect(405, "PATCH", "/api/rules", "")
 	if ct := e.do("GET", "/api/nope", nil).header.Get("Content-Type"); ct != "application/json" {
 		t.Fatalf("404 content type %q", ct)
 	}

@@ -22,10 +22,14 @@ type doc struct {
 var httpMethods = []string{"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 // docPath turns a ServeMux pattern into an OpenAPI path: {path...} is {path}.
-func docPath(pattern string) string { return strings.ReplaceAll(pattern, "...}", "}") }
+func docPath(pattern string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(pattern, "...}", "}"), "{$}", "")
+}
 
 // samplePath fills an OpenAPI path's parameters for a request.
-func samplePath(p string) string { return strings.ReplaceAll(p, "{path}", "dir/file.txt") }
+func samplePath(p string) string {
+	return strings.NewReplacer("{path}", "dir/file.txt", "{session}", "1", "{name}", "codes/452-stor", "{file}", "app.js").Replace(p)
+}
 
 // TestOpenAPIMatchesRoutes checks the embedded OpenAPI document against the
 // routes the handler really serves: every registered route is documented

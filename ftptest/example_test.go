@@ -59,3 +59,15 @@ func ExampleWithTLS() {
 	// Output:
 	// EPSV true complete
 }
+
+// The live page of a test's server, to watch its client while debugging:
+// open the address in a browser while the test runs (a time.Sleep keeps
+// it running as long as you look).
+func ExampleServer_UIURL() {
+	t := &testing.T{}
+	srv := ftptest.New(t)
+	defer srv.Close()
+	u := srv.UIURL() // also logged with t.Logf
+	fmt.Println(strings.HasPrefix(u, "http://127.0.0.1:"), strings.HasSuffix(u, "/ui/"))
+	// Output: true true
+}

@@ -13,11 +13,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/spf13/afero"
 
+	"github.com/mockftpd/mockftpd/admin"
 	"github.com/mockftpd/mockftpd/journal"
 	"github.com/mockftpd/mockftpd/scenario"
 	"github.com/mockftpd/mockftpd/scenarios"
@@ -29,6 +32,11 @@ type Server struct {
 	t      testing.TB
 	srv    *server.Server
 	verify bool
+
+	uiOnce sync.Once
+	uiStop sync.Once
+	api    *admin.API
+	web    *httptest.Server // the admin API, started by UIURL
 }
 
 // options is what the Options set.
@@ -61,7 +69,7 @@ func New(t testing.TB, opts ...Option) *Server {
 // cleanup closes the server and, with VerifyOnCleanup, checks the
 // scenario's expectations.
 func (s *Server) cleanup() {
-	_ = s.srv.Close()
+	_ = s.Close()
 	if s.verify {
 		if rep := s.srv.Verify(); !rep.OK {
 			s.t.Errorf("ftptest: unmet expectations:\n%s", rep)
@@ -135,8 +143,18 @@ func VerifyOnCleanup() Option {
 // Addr is the control address, e.g. "127.0.0.1:40123".
 func (s *Server) Addr() string { return s.srv.Addr() }
 
-// Close stops the server at once (the test's cleanup does it too).
-func (s *Server) Close() error { return s.srv.Close() }
+// Close stops the server at once, and its live page if UIURL started it
+// (the test's cleanup does it too).
+func (s *Server) Close() error {
+	s.uiOnce.Do(func() {}) // no admin API from now on
+	s.uiStop.Do(func() {
+		if s.web != nil {
+			s.api.EndStreams()
+			s.web.Close()
+		}
+	})
+	return s.srv.Close()
+}
 
 // Shutdown stops the server the way SIGTERM stops mockftpd: no new
 // connections, transfers in flight may finish within the grace period.
@@ -207,6 +225,26 @@ func (s *Server) SetScenario(sc *scenario.Scenario) error { return s.srv.SetScen
 // recorded uploads back to the start, and an in-memory filesystem back to
 // the scenario's files.
 func (s *Server) Reset() error { return s.srv.Reset() }
+
+// UIURL starts the server's admin API on a free loopback port, the first
+// time it is called, and returns the address of its live page, e.g.
+// "http://127.0.0.1:40125/ui/": open it in a browser to watch what the
+// test's client sends and gets, which rule answered and why (keep the test
+// running while you look, e.g. with a time.Sleep while debugging). The
+// admin API has no token (it listens on loopback only) and stops with the
+// server.
+func (s *Server) UIURL() string {
+	s.uiOnce.Do(func() {
+		s.api = admin.New(s.srv, admin.Options{})
+		s.web = httptest.NewServer(s.api)
+		s.t.Logf("ftptest: live page of %s at %s/ui/", s.srv.Addr(), s.web.URL)
+	})
+	if s.web == nil {
+		s.t.Errorf("ftptest: UIURL called after the server was closed")
+		return ""
+	}
+	return s.web.URL + "/ui/"
+}
 
 // Certificate is the server's TLS certificate (see WithTLS).
 func (s *Server) Certificate() *x509.Certificate {

@@ -2,6 +2,8 @@ package ftptest_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,5 +211,31 @@ func TestVerifyOnCleanup(t *testing.T) {
 	met.cleanUp()
 	if len(met.errors) != 0 {
 		t.Fatalf("reported %q", met.errors)
+	}
+}
+
+// TestUIURL: the live page of a test's server lists its sessions, and
+// stops with it (goleak checks that nothing is left).
+func TestUIURL(t *testing.T) {
+	srv := ftptest.New(t)
+	c := tc.Login(t, srv.Addr(), "demo", "demo")
+	if err := c.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.WaitSessionEnd(1, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	u := srv.UIURL()
+	if u2 := srv.UIURL(); u2 != u || !strings.HasPrefix(u, "http://127.0.0.1:") || !strings.HasSuffix(u, "/ui/") {
+		t.Fatalf("UIURL = %q, then %q", u, u2)
+	}
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), `data-session="1"`) || !strings.Contains(string(page), ">quit<") {
+		t.Fatalf("GET %s: %d\n%s", u, resp.StatusCode, page)
 	}
 }

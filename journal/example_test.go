@@ -52,3 +52,21 @@ func ExampleJournal_Scan() {
 	// 2 [PWD NOOP]
 	// 3 [QUIT]
 }
+
+// Following the journal as the admin API's live page does: the whole
+// journal first, then each new entry and each new version of one.
+func ExampleJournal_Changes() {
+	j := journal.New(journal.Options{})
+	ref := j.Add(&journal.Entry{Session: 1, Command: "STOR", Arg: "a.txt", Codes: []int{150}})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+
+	entries, cursor, full, _ := j.Changes(ctx, journal.Cursor{})
+	fmt.Println(len(entries), full)
+	j.Update(ref, func(e *journal.Entry) { e.Codes = append(e.Codes, 452) })
+	entries, _, full, _ = j.Changes(ctx, cursor)
+	fmt.Println(entries[0].Seq, entries[0].Codes, full)
+	// Output:
+	// 1 true
+	// 1 [150 452] false
+}

@@ -11,7 +11,9 @@ package journal
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,7 +22,8 @@ import (
 
 // Commands of entries that are events rather than client commands.
 const (
-	// Connect is a new control connection (before the greeting).
+	// Connect is a new control connection (before the greeting); its Arg
+	// is the client's address ("127.0.0.1:50312").
 	Connect = "<connect>"
 	// Disconnect is the end of a session; Entry.Reason says why.
 	Disconnect = "<disconnect>"
@@ -64,6 +67,9 @@ type Entry struct {
 	Codes []int `json:"codes,omitempty"`
 	// Rule is the label of the scenario rule that fired, empty when none did.
 	Rule string `json:"rule,omitempty"`
+	// Fire counts the rule's firings, this one included (1 for the
+	// first): with the rule's responses, it tells which one was used.
+	Fire int `json:"fire,omitempty"`
 	// Transfer describes the data connection of a transfer command.
 	Transfer *Transfer `json:"transfer,omitempty"`
 	// Reason says why a session ended (Disconnect entries).
@@ -147,7 +153,7 @@ type Ref struct {
 	seq int
 }
 
-// changeLog is how many recent changes Wait can catch up on without
+// changeLog is how many recent changes Changes and Wait can catch up on without
 // reading the whole journal again.
 const changeLog = 4096
 
@@ -161,6 +167,7 @@ type Journal struct {
 	first   int    // the seq of entries[start]
 	seq     int    // the last seq given
 	gen     uint64 // counts Resets
+	epoch   int64  // when the journal was made: tells its cursors from another's
 	bytes   int64
 	dropped int64
 	// changes holds the latest versions, a ring of changeLog: change n
@@ -181,7 +188,7 @@ func New(opts Options) *Journal {
 	if opts.MaxArg <= 0 {
 		opts.MaxArg = DefaultMaxArg
 	}
-	return &Journal{opts: opts, first: 1}
+	return &Journal{opts: opts, first: 1, epoch: time.Now().UnixNano()}
 }
 
 // Size is what an entry counts against MaxBytes: its strings and slices
@@ -399,38 +406,93 @@ func (j *Journal) Reset() {
 	}
 }
 
-// Wait blocks until an entry satisfies match, or ctx ends, and returns a
-// copy of it. It first looks at every entry, then, after each change, only
-// at the entries added or changed since it last looked, and it calls match
-// without holding the journal's lock (match must not change e).
-func (j *Journal) Wait(ctx context.Context, match func(e *Entry) bool) (Entry, error) {
-	var gen, seen uint64
-	full := true
+// Cursor is how far a follower of the journal has read its changes (see
+// Changes). The zero Cursor has read nothing. A Cursor from another
+// journal, or from before a Reset, reads the whole journal again.
+type Cursor struct {
+	epoch int64 // the journal's, so that a cursor from another run is not taken for one of this
+	gen   uint64
+	n     uint64 // changes read since the Reset gen
+}
+
+// String writes c as a token a client may keep and hand back (ParseCursor).
+func (c Cursor) String() string {
+	if c == (Cursor{}) {
+		return ""
+	}
+	return strconv.FormatInt(c.epoch, 36) + "." + strconv.FormatUint(c.gen, 36) + "." + strconv.FormatUint(c.n, 36)
+}
+
+// ParseCursor reads a token String wrote ("" is the zero Cursor).
+func ParseCursor(s string) (Cursor, error) {
+	if s == "" {
+		return Cursor{}, nil
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) == 3 {
+		e, err1 := strconv.ParseInt(parts[0], 36, 64)
+		g, err2 := strconv.ParseUint(parts[1], 36, 64)
+		n, err3 := strconv.ParseUint(parts[2], 36, 64)
+		if err1 == nil && err2 == nil && err3 == nil {
+			return Cursor{epoch: e, gen: g, n: n}, nil
+		}
+	}
+	return Cursor{}, fmt.Errorf("cursor %q: want the cursor token a previous answer gave", s)
+}
+
+// Changes returns what changed in the journal after c: the latest versions
+// of the entries added or updated since (an entry updated twice comes
+// twice, oldest version first), and the cursor to pass next. When nothing
+// changed it waits until something does or ctx ends. full is true when
+// the entries are instead the whole journal, which replaces what the
+// follower had: c is the zero Cursor, a Reset came, or the follower fell
+// more than a few thousand changes behind. The entries must not be changed.
+func (j *Journal) Changes(ctx context.Context, c Cursor) (entries []*Entry, next Cursor, full bool, err error) {
 	for {
 		j.mu.Lock()
-		var batch []*Entry
-		if full || gen != j.gen || j.nchange-seen > changeLog {
-			batch = j.snapshotLocked(0)
-		} else {
-			for n := seen; n < j.nchange; n++ {
-				batch = append(batch, j.changes[n%changeLog])
+		next = Cursor{epoch: j.epoch, gen: j.gen, n: j.nchange}
+		switch {
+		case c.epoch != j.epoch || c.gen != j.gen || j.nchange-c.n > changeLog || c.n > j.nchange:
+			entries, full = j.snapshotLocked(0), true
+		case c.n < j.nchange:
+			entries = make([]*Entry, 0, j.nchange-c.n)
+			for n := c.n; n < j.nchange; n++ {
+				entries = append(entries, j.changes[n%changeLog])
 			}
 		}
-		gen, seen, full = j.gen, j.nchange, false
+		if full || len(entries) > 0 {
+			j.mu.Unlock()
+			return entries, next, full, nil
+		}
 		if j.changed == nil {
 			j.changed = make(chan struct{})
 		}
 		ch := j.changed
 		j.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, c, false, ctx.Err()
+		}
+	}
+}
+
+// Wait blocks until an entry satisfies match, or ctx ends, and returns a
+// copy of it. It first looks at every entry, then, after each change, only
+// at the entries added or changed since it last looked, and it calls match
+// without holding the journal's lock (match must not change e).
+func (j *Journal) Wait(ctx context.Context, match func(e *Entry) bool) (Entry, error) {
+	var c Cursor
+	for {
+		batch, next, _, err := j.Changes(ctx, c)
+		if err != nil {
+			return Entry{}, err
+		}
 		for _, e := range batch {
 			if match(e) {
 				return e.clone(), nil
 			}
 		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return Entry{}, ctx.Err()
-		}
+		c = next
 	}
 }

@@ -199,3 +199,55 @@ func TestConcurrentUse(t *testing.T) {
 	j.Add(&Entry{Session: 9, Command: "RETR"}) // what the waiter waits for
 	others.Wait()
 }
+
+// TestChangesFollowsTheJournal: a follower reads the whole journal first,
+// then each new entry and each new version of an entry, waits when nothing
+// changed, and reads everything again after a Reset or with a cursor of
+// another journal.
+func TestChangesFollowsTheJournal(t *testing.T) {
+	j := New(Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ref := j.Add(&Entry{Session: 1, Command: "STOR", Arg: "a"})
+	got, c, full, err := j.Changes(ctx, Cursor{})
+	if err != nil || !full || len(got) != 1 || got[0].Command != "STOR" {
+		t.Fatalf("first read: %v %v full=%v", got, err, full)
+	}
+	tok := c.String()
+	if back, err := ParseCursor(tok); err != nil || back != c {
+		t.Fatalf("ParseCursor(%q) = %v, %v; want %v", tok, back, err, c)
+	}
+	if _, err := ParseCursor("nonsense"); err == nil {
+		t.Fatal("ParseCursor took a bad token")
+	}
+	j.Update(ref, func(e *Entry) { e.Codes = append(e.Codes, 150) })
+	j.Add(&Entry{Session: 1, Command: "QUIT"})
+	got, c, full, err = j.Changes(ctx, c)
+	if err != nil || full || len(got) != 2 || got[0].Seq != 1 || got[0].LastCode() != 150 || got[1].Command != "QUIT" {
+		t.Fatalf("after an update and an entry: %+v %v full=%v", got, err, full)
+	}
+	short, stop := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer stop()
+	if got, _, _, err := j.Changes(short, c); err == nil || len(got) != 0 {
+		t.Fatalf("with nothing new: %v, %v; want the context's error", got, err)
+	}
+	done := make(chan []*Entry)
+	go func() {
+		got, _, _, _ := j.Changes(ctx, c)
+		done <- got
+	}()
+	j.Add(&Entry{Session: 2, Command: Connect})
+	if got := <-done; len(got) != 1 || got[0].Session != 2 {
+		t.Fatalf("a waiting follower got %v", got)
+	}
+	j.Reset()
+	j.Add(&Entry{Session: 1, Command: "NOOP"})
+	got, _, full, _ = j.Changes(ctx, c)
+	if !full || len(got) != 1 || got[0].Command != "NOOP" {
+		t.Fatalf("after Reset: %v full=%v; want the whole journal", got, full)
+	}
+	got, _, full, _ = New(Options{}).Changes(ctx, c)
+	if !full || len(got) != 0 {
+		t.Fatalf("another journal's cursor: %v full=%v", got, full)
+	}
+}

@@ -22,6 +22,7 @@ import (
 func (s *session) fire(cmd *command, d rules.Decision) {
 	label := d.Rule.Label()
 	cmd.entry.Rule = label
+	cmd.entry.Fire = d.Fire
 	cmd.step = d.Step
 	if s.srv.cfg.Logger.Enabled(context.Background(), slog.LevelInfo) {
 		s.logger().Info("rule fired", "rule", label, "command", cmd.verb, "fire", d.Fire)
@@ -144,6 +145,7 @@ func logsIn(verb string, st *scenario.Step) bool {
 func (s *session) greet(d rules.Decision, fired bool) bool {
 	now := time.Now()
 	cmd := s.newCommand(journal.Connect, "", now, "")
+	cmd.entry.Arg = s.raw.RemoteAddr().String() // the client's address
 	if fired {
 		s.fire(cmd, d)
 	}

@@ -319,3 +319,54 @@ func TestCheckListen(t *testing.T) {
 		}
 	}
 }
+
+// TestLivePage: mockftpd prints the page's address (never the token),
+// serves the page, and a page left open does not hold up the shutdown:
+// with a grace longer than the test waits, the stream must end at once.
+func TestLivePage(t *testing.T) {
+	var stream *http.Response
+	t.Cleanup(func() { // after serve's cleanup: the page stays open until mockftpd stops
+		if stream != nil {
+			_ = stream.Body.Close()
+		}
+	})
+	r := start(t, []string{"-listen", "127.0.0.1:0", "-admin", "127.0.0.1:0", "-admin-token", "s3cret-tok", "-shutdown-grace", "5m"}, nil)
+	r.waitLog(t, "url=http://"+r.admin+"/ui/")
+	if strings.Contains(r.logs.String(), "s3cret-tok") {
+		t.Fatalf("the token is in the logs:\n%s", r.logs)
+	}
+	resp, err := http.Get("http://" + r.admin + "/ui/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(page), `data-token="required"`) {
+		t.Fatalf("GET /ui/: %d %s\n%s", resp.StatusCode, resp.Header, page)
+	}
+	req, _ := http.NewRequest("GET", "http://"+r.admin+"/api/events", nil)
+	req.Header.Set("Authorization", "Bearer s3cret-tok")
+	stream, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stream.Body).ReadString('\n')
+	if stream.StatusCode != 200 || err != nil || !strings.Contains(line, `"type":"reset"`) {
+		t.Fatalf("GET /api/events: %d %q %v", stream.StatusCode, line, err)
+	}
+	// the cleanup cancels serve and fails unless it returns within the
+	// client timeout, far shorter than the grace
+}
+
+func TestPageURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:8021": "http://127.0.0.1:8021/ui/",
+		"0.0.0.0:8021":   "http://127.0.0.1:8021/ui/",
+		"[::]:8021":      "http://[::1]:8021/ui/",
+		"[::1]:9":        "http://[::1]:9/ui/",
+	} {
+		if got := pageURL(in); got != want {
+			t.Errorf("pageURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -132,3 +132,27 @@ func checkListen(addr, token string) error {
 	}
 	return nil
 }
+
+// pageURL is the address of the admin API's live page for a browser on
+// this machine: a wildcard listen address becomes loopback.
+func pageURL(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://" + listen + "/ui/"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+		if ip.To4() == nil {
+			host = "::1"
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/ui/"
+}
+
+// tokenHint says how the page gets the token.
+func tokenHint(required bool) string {
+	if !required {
+		return "none needed"
+	}
+	return "the page asks for it once (or append #token=<token> to the url)"
+}

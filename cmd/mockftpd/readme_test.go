@@ -30,6 +30,12 @@ func TestREADMECurlExamples(t *testing.T) {
 		t.Fatal("no curl block in the README")
 	}
 	r := start(t, []string{"-listen", "127.0.0.1:0", "-admin", "127.0.0.1:0"}, map[string]string{"MOCKFTPD_ADMIN_TOKEN": "s3cret"})
+	// a session for the lines that read one
+	c := login(t, r.srv.Addr())
+	_ = c.Quit()
+	if _, err := r.srv.WaitSessionEnd(1, clientTimeout); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "scenario.yaml"), storRule(452, "full"))
 	writeFile(t, filepath.Join(dir, "report.csv"), "a,b\n1,2\n")

@@ -129,7 +129,7 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.BoolVar(&f.scenarioOptional, "scenario-optional", false, "with -scenario, a missing file is not an error: serve without a scenario until the file appears")
 	s.BoolVar(&f.reload, "reload", true, "reload the -scenario file when it changes (checked every -reload-interval) and on SIGHUP")
 	s.DurationVar(&f.reloadInterval, "reload-interval", 500*time.Millisecond, "how `often` to check the -scenario file for changes")
-	s.StringVar(&f.admin, "admin", "", "serve the admin HTTP API on this `address`, e.g. 127.0.0.1:8021 (a bare port means 127.0.0.1); beyond loopback it needs -admin-token")
+	s.StringVar(&f.admin, "admin", "", "serve the admin HTTP API, and its live page at /ui/, on this `address`, e.g. 127.0.0.1:8021 (a bare port means 127.0.0.1); beyond loopback it needs -admin-token")
 	s.StringVar(&f.adminToken, "admin-token", "", "bearer `token` the admin API requires (prefer MOCKFTPD_ADMIN_TOKEN: a flag shows in ps)")
 	s.StringVar(&f.adminTokenFile, "admin-token-file", "", "read the admin API token from this `file` (e.g. a Docker secret)")
 	f.adminMaxFileSize = admin.DefaultMaxFileBytes
@@ -512,7 +512,10 @@ func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Wr
 	var wg sync.WaitGroup
 	var hs *http.Server
 	if adminLn != nil {
-		hs = newAdminServer(admin.New(srv, adminOpts), logger)
+		api := admin.New(srv, adminOpts)
+		hs = newAdminServer(api, logger)
+		// the page's live streams would hold Shutdown for its whole grace
+		hs.RegisterOnShutdown(api.EndStreams)
 		ln := newLimitListener(adminLn, f.adminMaxConnections, logger)
 		wg.Add(1)
 		go func() {
@@ -522,6 +525,9 @@ func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Wr
 			}
 		}()
 		logger.Info("admin API listening", "addr", adminLn.Addr().String(), "token", adminOpts.Token != "")
+		// The token is never printed (logs are often shared): the page asks
+		// for it, or takes it from the address's fragment (#token=...).
+		logger.Info("live page: open it in a browser", "url", pageURL(adminLn.Addr().String()), "token", tokenHint(adminOpts.Token != ""))
 	}
 	if watch != nil {
 		watch.load = func() (*scenario.Scenario, error) { return f.loadScenario(true) }
