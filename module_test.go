@@ -1,6 +1,7 @@
 package mockftpd_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockftpd/mockftpd/scenario"
 	"github.com/mockftpd/mockftpd/scenarios"
 )
 
@@ -161,5 +163,36 @@ func TestReadmeListsTheScenarios(t *testing.T) {
 		if !strings.Contains(string(readme), "\n| `"+in.Name+"` | ") {
 			t.Errorf("README.md's scenario table has no row for %s (%s)", in.Name, in.Description)
 		}
+	}
+}
+
+// TestReadmeScenariosValidate parses every scenario in README.md's YAML
+// blocks (a block without a version gets "version: 1", as the README
+// shows fragments), so that an example that would not load is caught.
+func TestReadmeScenariosValidate(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(readme), "```yaml\n")[1:]
+	checked := 0
+	for i, b := range blocks {
+		b, _, ok := strings.Cut(b, "```")
+		if !ok {
+			t.Fatalf("README.md: YAML block %d is not closed", i+1)
+		}
+		if strings.Contains(b, "\nservices:") || strings.HasPrefix(b, "services:") {
+			continue // a Compose file
+		}
+		if !strings.Contains(b, "version:") {
+			b = "version: 1\n" + b
+		}
+		if _, err := scenario.Parse(fmt.Sprintf("README.md YAML block %d", i+1), []byte(b)); err != nil {
+			t.Errorf("%v", err)
+		}
+		checked++
+	}
+	if checked < 3 {
+		t.Fatalf("only %d scenario blocks found in README.md", checked)
 	}
 }
