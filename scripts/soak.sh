@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Bounded soak test: many clients, random faults from a seed, for a given
-# time (default 2m). Checks: no panic, the journal matches what clients got
+# time (default 2m), one session in five hostile (an HTTP request, a 64 KiB
+# line, binary garbage, a 4 EiB REST before STOR, CR or NUL in names, PORT to
+# privileged ports, paths out of the root, 2,000 pipelined commands).
+# Checks: no panic, the server still answers, its memory stays bounded, the
+# journal matches what clients got
 # answered, no goroutine or file-descriptor growth after the sessions end.
 #   scripts/soak.sh [DURATION] [CLIENTS] [SEED]
 set -euo pipefail

@@ -16,6 +16,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -88,7 +89,11 @@ func TestSoak(t *testing.T) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(*soakSeed, uint64(i)))
 			for n := 0; n < 1_000_000 && time.Now().Before(end); n++ {
-				a, u := soakSession(srv.Addr(), rng, end)
+				session := soakSession
+				if rng.IntN(5) == 0 {
+					session = soakHostile
+				}
+				a, u := session(srv.Addr(), rng, end)
 				acked.Add(int64(a))
 				unacked.Add(int64(u))
 				sessions.Add(1)
@@ -114,6 +119,16 @@ func TestSoak(t *testing.T) {
 		sessions.Load(), acked.Load(), unacked.Load(), journaled)
 	if int64(journaled) < acked.Load() || int64(journaled) > acked.Load()+unacked.Load() {
 		t.Errorf("journal has %d commands; clients had %d answered and %d unanswered", journaled, acked.Load(), unacked.Load())
+	}
+	// the hostile clients left the server up and its memory bounded
+	if a, _ := soakSession(srv.Addr(), rand.New(rand.NewPCG(0, 0)), time.Now().Add(5*time.Second)); a < 3 {
+		t.Errorf("after the soak a plain session got %d replies", a)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	t.Logf("heap in use %d MiB, from the OS %d MiB", ms.HeapInuse>>20, ms.Sys>>20)
+	if ms.Sys > 2<<30 {
+		t.Errorf("the process holds %d MiB after the soak", ms.Sys>>20)
 	}
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
@@ -255,4 +270,111 @@ func soakTransfer(conn net.Conn, tp *textproto.Conn, cmd func(string, ...any) (i
 		}
 	}
 	return true
+}
+
+// soakHostile is a session of the hostile inputs issue 14 names, one of
+// them a session: every one must get a clear reply or a hang-up, never
+// take the server down or make it allocate what the client asks for.
+func soakHostile(addr string, rng *rand.Rand, end time.Time) (acked, unacked int) {
+	conn, err := net.DialTimeout("tcp", addr, 3*time.Second)
+	if err != nil {
+		return 0, 0
+	}
+	defer conn.Close()
+	tp := textproto.NewConn(conn)
+	_ = conn.SetDeadline(time.Now().Add(3 * time.Second))
+	if _, _, err := tp.ReadResponse(220); err != nil {
+		return 0, 0
+	}
+	// cmd writes raw bytes (each line a command the server may journal)
+	// and reads the final reply; false once the server has hung up.
+	cmd := func(raw string, args ...any) (int, string, bool) {
+		if len(args) > 0 {
+			raw = fmt.Sprintf(raw, args...)
+		}
+		if !strings.HasSuffix(raw, "\n") {
+			raw += "\r\n"
+		}
+		_ = conn.SetDeadline(time.Now().Add(3 * time.Second))
+		if _, err := io.WriteString(conn, raw); err != nil {
+			unacked++
+			return 0, "", false
+		}
+		code, msg, err := tp.ReadResponse(0)
+		for err == nil && code < 200 {
+			code, msg, err = tp.ReadResponse(0)
+		}
+		if code > 0 {
+			acked++
+		} else {
+			unacked++
+		}
+		return code, msg, err == nil || code > 0
+	}
+	send := func(raw string) bool {
+		_, _, ok := cmd(raw)
+		return ok
+	}
+	count := func(answered bool) {
+		if answered {
+			acked++
+		} else {
+			unacked++
+		}
+	}
+	switch rng.IntN(8) {
+	case 0: // an HTTP request on the FTP port
+		send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+		return
+	case 1: // a line far longer than any command
+		send(string(bytes.Repeat([]byte("A"), 64<<10)) + "\r\n")
+		return
+	case 2: // binary garbage with NULs and lone CRs
+		b := make([]byte, 512)
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		send(string(b) + "\r\n")
+		return
+	}
+	if !send("USER hostile\r\n") || !send("PASS hostile\r\n") {
+		return
+	}
+	switch rng.IntN(5) {
+	case 0: // a hole of 4 EiB before one byte
+		if send("TYPE I\r\n") && send("REST 4611686018427387904\r\n") {
+			soakTransfer(conn, tp, cmd, count, "STOR", "/hole.bin", 1)
+		}
+	case 1: // file names that would forge replies
+		send("MKD /a\rb\r\n")
+		send("MKD /c\x00d\r\n")
+	case 2: // active mode to a privileged port and back to the server
+		send("PORT 127,0,0,1,0,22\r\n")
+		send("EPRT |1|127.0.0.1|21|\r\n")
+	case 3: // out of the root
+		send("SITE RMDIR ../outside\r\n")
+		send("CWD ../../..\r\n")
+		send("STAT /\r\n")
+	case 4: // a flood of commands without reading the replies
+		var b bytes.Buffer
+		for range 2000 {
+			b.WriteString("SYST\r\n")
+		}
+		_ = conn.SetDeadline(time.Now().Add(3 * time.Second))
+		if _, err := conn.Write(b.Bytes()); err != nil {
+			unacked += 2000
+			return
+		}
+		for i := range 2000 {
+			if _, _, err := tp.ReadResponse(0); err != nil {
+				unacked += 2000 - i
+				return
+			}
+			acked++
+		}
+	}
+	if time.Now().Before(end) {
+		send("QUIT\r\n")
+	}
+	return
 }
