@@ -1105,10 +1105,12 @@ var dataCases = []dataCase{
 				wantData(t, r.data, ref)
 			}
 			wantFinal(t, r, 150, 226)
-			// (the client notices the end of the data a little after the
-			// server: the margin allows for a busy machine)
-			if late := r.finalAt.Sub(r.doneAt); late < 120*time.Millisecond || r.finalAt.Sub(r.sent) < 200*time.Millisecond {
-				t.Fatalf("226 came %v after the data, %v after the command: before the 200ms delay", late, r.finalAt.Sub(r.sent))
+			// Only what holds on any machine, however busy: the 226 comes
+			// after the data and at least the delay after the command (when
+			// the client notices the data's end depends on the scheduler, so
+			// the gap between the two is not checked).
+			if !r.finalAt.After(r.doneAt) || r.finalAt.Sub(r.sent) < 200*time.Millisecond {
+				t.Fatalf("226 came %v after the data, %v after the command: before the 200ms delay", r.finalAt.Sub(r.doneAt), r.finalAt.Sub(r.sent))
 			}
 		},
 	},
