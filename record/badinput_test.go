@@ -36,7 +36,7 @@ rules:
 	if s.End != "upstream closed the connection" || !s.UpstreamClosed {
 		t.Fatalf("end %q (upstream closed %v)", s.End, s.UpstreamClosed)
 	}
-	y, err := record.Scenario(tr, record.Options{}).YAML()
+	y, err := record.Scenario(tr, record.Options{}).Format()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,6 @@ package record_test
 import (
 	"crypto/tls"
 	"fmt"
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/mockftpd/mockftpd/ftptest"
@@ -159,39 +157,14 @@ func recordAndReplay(t *testing.T, kind realftpd.Kind, c clientscript.Client, m 
 	})
 
 	tr := waitSessions(t, p, len(p.Transcript().Sessions))
-	rec := record.Scenario(tr, record.Options{})
-	yaml, err := rec.YAML()
+	yaml, err := record.Scenario(tr, record.Options{}).Format()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Run("replay", func(t *testing.T) {
-		needsReplayFeature(t, usedFeatures(rec)...)
 		srv := replayServer(t, yaml, m)
 		replayed := clientscript.Run(t, c, target(upstream, srv.Addr(), m))
 		if d := clientscript.Diff(recorded.Normalise(clientscript.Ports, tlsErrors), replayed.Normalise(clientscript.Ports, tlsErrors)); d != "" {
-			t.Fatalf("replay of the recording, %s\nscenario:\n%s", d, yaml)
-		}
-	})
-	// Until mockftpd has every feature the recording uses, replay it
-	// without them, and compare all but what they would make equal.
-	missing := missingFeatures(t, usedFeatures(rec)...)
-	if len(missing) == 0 {
-		return
-	}
-	t.Run("replay without "+strings.Join(missing, ","), func(t *testing.T) {
-		// without these the client's view cannot be normalised
-		if slices.Contains(missing, featRefusePrelim) || slices.Contains(missing, featErrorClosesData) {
-			needsReplayFeature(t, featRefusePrelim, featErrorClosesData)
-		}
-		partial, hidden := withoutFeatures(rec, missing)
-		yaml, err := partial.YAML()
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := replayServer(t, yaml, m)
-		replayed := clientscript.Run(t, c, target(upstream, srv.Addr(), m))
-		norm := [][]clientscript.Normalisation{clientscript.Ports, tlsErrors, hidden}
-		if d := clientscript.Diff(recorded.Normalise(norm...), replayed.Normalise(norm...)); d != "" {
 			t.Fatalf("replay of the recording, %s\nscenario:\n%s", d, yaml)
 		}
 	})

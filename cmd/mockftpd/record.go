@@ -235,7 +235,7 @@ func (w *recordWriter) write() error {
 		Name: w.f.name, KeepPasswords: w.f.keepPasswords, KeepTiming: w.f.keepTiming,
 		MaxFileBytes: int64(w.f.maxFileBytes), Strict: w.f.strict,
 	})
-	data, err := rec.YAML()
+	data, err := rec.Format()
 	if err != nil {
 		return fmt.Errorf("format the scenario: %w", err)
 	}
