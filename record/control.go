@@ -46,17 +46,18 @@ func (s *session) clientLoop() {
 			s.user, ex.User = arg, arg
 		}
 		s.mu.Unlock()
+		var link *dataLink
 		switch {
 		case verb == "PORT" || verb == "EPRT":
 			if rewritten, ok := s.activeLink(verb, arg, lineEnd(line)); ok {
 				out = rewritten
 			}
 		case transferVerbs[verb]:
-			s.claim(ex)
+			link = s.claim(ex)
 		}
 		s.mu.Lock()
 		s.rec.Exchanges = append(s.rec.Exchanges, ex)
-		s.pending = append(s.pending, &pend{ex: ex, sent: now})
+		s.pending = append(s.pending, &pend{ex: ex, sent: now, link: link})
 		s.mu.Unlock()
 		if _, err := io.WriteString(up, out); err != nil {
 			s.setEnd("upstream connection: "+err.Error(), true)
@@ -149,6 +150,9 @@ func (s *session) replyLoop() {
 			if rewritten, ok := s.passiveLink(verb, raw); ok {
 				raw = rewritten
 			}
+		}
+		if head.link != nil && code > 0 && code < 400 {
+			s.awaitClientData(head.link)
 		}
 		s.mu.Lock()
 		head.ex.Replies = append(head.ex.Replies, Reply{Code: code, Raw: raw, After: now.Sub(head.sent)})

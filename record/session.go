@@ -26,6 +26,7 @@ const maxReplyLines = 1 << 17
 type pend struct {
 	ex   *Exchange
 	sent time.Time
+	link *dataLink // the data link a transfer command took, if any
 }
 
 // session relays one client connection. Two goroutines do the work: the
