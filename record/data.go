@@ -232,7 +232,7 @@ func (l *dataLink) serve() {
 	if !l.track(first) {
 		return
 	}
-	second, err := net.DialTimeout("tcp", l.target, s.p.cfg.DialTimeout)
+	second, err := dialData("tcp", l.target, s.p.cfg.DialTimeout)
 	if err != nil {
 		_ = first.Close()
 		l.fail("connect to " + l.target + ": " + err.Error())
@@ -258,6 +258,10 @@ func (l *dataLink) serve() {
 	}
 	l.relay(client, up)
 }
+
+// dialData connects a data connection's second side (a variable so that
+// a test can make it slow).
+var dialData = net.DialTimeout
 
 // lateHandshake is how long a data connection waits for the client's
 // TLS ClientHello: a client that starts its handshake only when it reads
