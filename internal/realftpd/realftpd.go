@@ -67,6 +67,10 @@ type Options struct {
 	ModTime time.Time
 	// TLS offers FTPS with a generated certificate.
 	TLS TLSMode
+	// AllowStoreRestart makes ProFTPD accept APPE and REST before STOR
+	// (its AllowStoreRestart directive); by default it refuses them with
+	// 451, as Debian ships it. The other servers always accept them.
+	AllowStoreRestart bool
 }
 
 // DefaultModTime is the modification time of seeded entries.
@@ -239,7 +243,7 @@ func start(t testing.TB, kind Kind, in installation, opts Options) (*Server, err
 	case VSFTPD:
 		cmd, err = s.vsftpd(in, port)
 	case ProFTPD:
-		cmd, err = s.proftpd(in, port)
+		cmd, err = s.proftpd(in, port, opts)
 	case PureFTPd:
 		cmd, err = s.pureFTPd(in, port)
 	}
