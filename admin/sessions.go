@@ -244,7 +244,7 @@ func (a *API) sessionScenario(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rec.Files = files
-	text, err := rec.YAML()
+	text, err := rec.Format()
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "writing the scenario: "+err.Error())
 		return

@@ -27,6 +27,7 @@ rules:
 	p, addr := startProxy(t, record.Config{Upstream: up.Addr()})
 	c := testclient.RawDial(t, addr)
 	c.Login("u", "p")
+	c.Cmd(257, "PWD")
 	c.Cmd(421, "RETR /a.txt")
 	if _, _, err := c.Read(); !errors.Is(err, io.EOF) {
 		t.Fatalf("after the 421: %v, want EOF", err)
@@ -36,12 +37,15 @@ rules:
 	if s.End != "upstream closed the connection" || !s.UpstreamClosed {
 		t.Fatalf("end %q (upstream closed %v)", s.End, s.UpstreamClosed)
 	}
-	y, err := record.Scenario(tr, record.Options{}).YAML()
+	y, err := record.Scenario(tr, record.Options{}).Format()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(y), "when: {command: RETR, arg: /a.txt}\n    reply: 421 Going down\n    then: close\n") {
 		t.Fatalf("the hang-up is not replayed:\n%s", y)
+	}
+	if !strings.Contains(string(y), "when: {command: PWD}\n    reply: 257 \"/\" is the current directory\n") {
+		t.Fatalf("what came before the hang-up is lost:\n%s", y)
 	}
 	replay := ftptest.New(t, ftptest.WithScenarioText(string(y)))
 	rc := testclient.RawDial(t, replay.Addr())
@@ -76,33 +80,39 @@ func TestUpstreamUnreachable(t *testing.T) {
 	}
 }
 
-// A client that disconnects in the middle of a download: the proxy cuts
-// the upstream's transfer, ends the session, records what moved, and goes
-// on serving.
+// A client that hangs up in the middle of a download, on both connections
+// and without a word: the proxy cuts the upstream's transfer, ends the
+// session, keeps what came before and what moved, and goes on serving.
 func TestClientDisconnectsMidTransfer(t *testing.T) {
-	up := ftptest.New(t, ftptest.WithScenarioText("version: 1\nfiles: [{path: /big.bin, size: 64MiB}]\n"))
+	up := ftptest.New(t, ftptest.WithScenarioText("version: 1\nfiles: [{path: /big.bin, size: 64MiB}, {path: /a.txt, content: \"x\"}]\n"))
 	p, addr := startProxy(t, record.Config{Upstream: up.Addr(), MaxFileBytes: 1 << 16})
-	c := testclient.Login(t, addr, "u", "p")
-	r, err := c.Retr("/big.bin")
+	c := testclient.RawDial(t, addr)
+	c.Login("u", "p")
+	c.Cmd(200, "TYPE I")
+	c.Cmd(213, "SIZE /a.txt")
+	d, err := net.DialTimeout("tcp", testclient.PasvAddr(t, c.Cmd(227, "PASV")), testclient.Timeout)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := io.ReadFull(r, make([]byte, 1<<20)); err != nil {
+	c.Cmd(150, "RETR /big.bin")
+	if _, err := io.ReadFull(d, make([]byte, 1<<20)); err != nil {
 		t.Fatal(err)
 	}
-	// hang up on both connections without a word
-	_ = r.SetDeadline(time.Now())
-	_ = r.Close()
-	_ = c.Quit()
+	_ = d.Close()
+	_ = c.Conn.Close()
 	tr := waitSessions(t, p, 1)
+	s := tr.Sessions[0]
+	if s.End != "client closed the connection" || s.UpstreamClosed {
+		t.Errorf("end %q (upstream closed %v)", s.End, s.UpstreamClosed)
+	}
 	var retr *record.Exchange
-	for _, e := range tr.Sessions[0].Exchanges {
+	for _, e := range s.Exchanges {
 		if e.Verb == "RETR" {
 			retr = e
 		}
 	}
 	if retr == nil || retr.Transfer == nil {
-		t.Fatalf("no RETR transfer in %+v", tr.Sessions[0])
+		t.Fatalf("no RETR transfer in %+v", s)
 	}
 	if tf := retr.Transfer; tf.Size < 1<<20 || tf.Size >= 64<<20 || !tf.Truncated || len(tf.Data) != 1<<16 {
 		t.Fatalf("transfer size %d, truncated %v, kept %d", tf.Size, tf.Truncated, len(tf.Data))
@@ -112,8 +122,18 @@ func TestClientDisconnectsMidTransfer(t *testing.T) {
 	if _, err := c2.CurrentDir(); err != nil {
 		t.Fatal(err)
 	}
-	// what is known of the cut file: its size is not, so nothing is guessed
+	// what came before is kept; what is known of the cut file (not its
+	// size) is not guessed
 	rec := record.Scenario(tr, record.Options{})
+	y, err := rec.Format()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"when: {command: USER, arg: u}", "when: {command: SIZE, arg: /a.txt}\n    reply: 213 1\n"} {
+		if !strings.Contains(string(y), want) {
+			t.Errorf("the scenario lacks %q:\n%s", want, y)
+		}
+	}
 	for _, f := range rec.Files {
 		if f.Path == "/big.bin" && (f.Content != "" || f.Size != 0 && f.Size < 1<<20) {
 			t.Fatalf("cut download became %+v", f)

@@ -18,15 +18,46 @@ import (
 // one side to connect (the client after PASV/EPSV, the upstream after
 // PORT/EPRT) and, when that side connects, connects to the other.
 type dataLink struct {
-	s      *session
-	mode   string // PASV, EPSV, PORT or EPRT
-	ln     net.Listener
-	target string    // the address to connect to once a connection arrives
-	tr     *Transfer // guarded by s.mu, as are the fields below
-	upload bool
-	limit  int64
-	conns  []net.Conn
-	cutOff bool
+	s    *session
+	mode string // PASV, EPSV, PORT or EPRT
+	// passive: the client connects to the proxy (PASV, EPSV); otherwise
+	// the upstream does, and the proxy connects to the client
+	passive bool
+	ln      net.Listener
+	target  string    // the address to connect to once a connection arrives
+	tr      *Transfer // guarded by s.mu, as are the fields below
+	upload  bool
+	limit   int64
+	conns   []net.Conn
+	cutOff  bool
+	// clientSide is closed once the client's end of the data connection
+	// is open, or will never be (the link failed or ended).
+	clientSide chan struct{}
+	settle     sync.Once
+}
+
+// clientReady says that the client's end is open or never will be.
+func (l *dataLink) clientReady() { l.settle.Do(func() { close(l.clientSide) }) }
+
+// awaitClientData holds a transfer command's success reply (its 150, its
+// 226) until the proxy has connected to the client in active mode (PORT,
+// EPRT): the upstream connected to the proxy before it sent that reply,
+// and the client must see the same order. curl, waiting for the server's
+// connection, fails with "weird server reply" (exit 8) when a 226 comes
+// first on the control connection, which a relayed reply would otherwise
+// do whenever dialling the client is slower than relaying a line. In
+// passive mode the client connected first, so nothing waits.
+func (s *session) awaitClientData(l *dataLink) {
+	if l.passive {
+		return
+	}
+	t := time.NewTimer(s.p.cfg.DataTimeout)
+	defer t.Stop()
+	select {
+	case <-l.clientSide:
+	case <-s.done:
+	case <-t.C:
+	}
 }
 
 var (
@@ -80,9 +111,9 @@ func (s *session) passiveLink(verb, raw string) (string, bool) {
 	} else {
 		addr = strconv.Itoa(lp)
 	}
-	l := &dataLink{s: s, mode: verb, ln: ln, target: net.JoinHostPort(upIP.String(), strconv.Itoa(port))}
+	l := &dataLink{s: s, mode: verb, passive: true, ln: ln, target: net.JoinHostPort(upIP.String(), strconv.Itoa(port))}
 	s.addLink(l)
-	go l.serve(true)
+	go l.serve()
 	return raw[:loc[0]] + addr + raw[loc[1]:], true
 }
 
@@ -114,7 +145,7 @@ func (s *session) activeLink(verb, arg, eol string) (string, bool) {
 	}
 	l := &dataLink{s: s, mode: verb, ln: ln, target: target}
 	s.addLink(l)
-	go l.serve(false)
+	go l.serve()
 	return line + eol, true
 }
 
@@ -150,6 +181,7 @@ func parseActive(verb, arg string) (string, error) {
 // command took is dropped.
 func (s *session) addLink(l *dataLink) {
 	l.tr = &Transfer{Mode: l.mode}
+	l.clientSide = make(chan struct{})
 	l.limit = s.p.cfg.MaxFileBytes
 	s.mu.Lock()
 	old := s.link
@@ -162,13 +194,13 @@ func (s *session) addLink(l *dataLink) {
 	}
 }
 
-// claim gives the current data link to a transfer command.
-func (s *session) claim(ex *Exchange) {
+// claim gives the current data link to a transfer command, and returns it.
+func (s *session) claim(ex *Exchange) *dataLink {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l := s.link
 	if l == nil {
-		return
+		return nil
 	}
 	s.link = nil
 	l.upload = uploadVerbs[ex.Verb]
@@ -177,13 +209,15 @@ func (s *session) claim(ex *Exchange) {
 		l.limit = max(l.limit, MaxListingBytes)
 	}
 	ex.Transfer = l.tr
+	return l
 }
 
 // serve waits for the first side's connection, connects to the other
 // side, terminates TLS on both when PROT P is in force, and relays.
-func (l *dataLink) serve(passive bool) {
+func (l *dataLink) serve() {
 	s := l.s
 	defer s.linkWG.Done()
+	defer l.clientReady()
 	if tl, ok := l.ln.(*net.TCPListener); ok {
 		_ = tl.SetDeadline(time.Now().Add(s.p.cfg.DataTimeout))
 	}
@@ -198,7 +232,7 @@ func (l *dataLink) serve(passive bool) {
 	if !l.track(first) {
 		return
 	}
-	second, err := net.DialTimeout("tcp", l.target, s.p.cfg.DialTimeout)
+	second, err := dialData("tcp", l.target, s.p.cfg.DialTimeout)
 	if err != nil {
 		_ = first.Close()
 		l.fail("connect to " + l.target + ": " + err.Error())
@@ -208,8 +242,9 @@ func (l *dataLink) serve(passive bool) {
 		return
 	}
 	client, up := first, second
-	if !passive {
+	if !l.passive {
 		client, up = second, first
+		l.clientReady()
 	}
 	s.mu.Lock()
 	prot := s.protP
@@ -223,6 +258,10 @@ func (l *dataLink) serve(passive bool) {
 	}
 	l.relay(client, up)
 }
+
+// dialData connects a data connection's second side (a variable so that
+// a test can make it slow).
+var dialData = net.DialTimeout
 
 // lateHandshake is how long a data connection waits for the client's
 // TLS ClientHello: a client that starts its handshake only when it reads

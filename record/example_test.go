@@ -43,7 +43,7 @@ func ExampleScenario() {
 			},
 		}},
 	}
-	y, err := record.Scenario(tr, record.Options{}).YAML()
+	y, err := record.Scenario(tr, record.Options{}).Format()
 	if err != nil {
 		panic(err)
 	}

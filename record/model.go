@@ -1,111 +1,67 @@
 package record
 
 import (
+	"encoding/base64"
+	"reflect"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mockftpd/mockftpd/scenario"
 )
 
-// Recorded is the scenario a recording becomes. It has the shape of a
-// scenario file (users, files, settings, rules), plus what replaying a
-// recording needs that the scenario package does not model yet: rules on
-// the path a command acts on (Match.Path), exact bytes on a transfer's
-// data connection (Step.Data), several preliminary replies to a passed
-// command, templated passive replies and strict settings. YAML writes it.
-type Recorded struct {
-	Name        string
-	Description string
-	Users       []scenario.User
-	Files       []scenario.File
-	Settings    Settings
-	Rules       []Rule
+// A recording is an ordinary scenario (scenario.Scenario): Scenario builds
+// it from the scenario model, and scenario's Format writes it. The helpers
+// below make the parts of the model a recording uses.
+
+// sameStep reports whether two steps do the same, their delays aside.
+func sameStep(a, b scenario.Step) bool {
+	a.Delay, b.Delay = scenario.DelaySpec{}, scenario.DelaySpec{}
+	return reflect.DeepEqual(a, b)
 }
 
-// Settings are the scenario settings a recording sets.
-type Settings struct {
-	Banner   string   // the 220 greeting, when every session got the same one-line greeting
-	Syst     string   // the 215 text, when SYST always got the same one-line reply
-	Features []string // the FEAT lines, when FEAT's reply has the form mockftpd writes
-	// Strict answers commands no rule matches with 502 (and a near miss in
-	// the journal), so that a test sees what its client did that the
-	// recording did not cover.
-	Strict bool
+// delaySpec is a fixed delay.
+func delaySpec(d time.Duration) scenario.DelaySpec { return scenario.DelaySpec{Min: d} }
+
+// dataContent is a data connection that carries exactly b (a listing as
+// the server sent it): as text where YAML keeps it, else as base64.
+func dataContent(b []byte) *scenario.DataFault {
+	if textOK(b) {
+		s := string(b)
+		return &scenario.DataFault{Content: &s}
+	}
+	return &scenario.DataFault{Base64: base64.StdEncoding.EncodeToString(b)}
 }
 
-// Rule is one rule of a recorded scenario.
-type Rule struct {
-	Name      string
-	When      Match
-	Steps     []Step // one step, or the responses used in turn
-	Exhausted string // "repeat" for a list of responses
+// refusedData closes the client's data connection at once, the final
+// reply then being r: a transfer whose data connection the server refused
+// (a TLS session not resumed, say).
+func refusedData(r scenario.Reply) *scenario.DataFault {
+	return &scenario.DataFault{Refuse: scenario.RefuseClose, Reply: &r}
 }
 
-// Match is a rule's condition.
-type Match struct {
-	Connect bool   // the greeting (event: connect)
-	Command string // the verb
-	// Arg matches the argument exactly; nil matches any argument.
-	Arg *string
-	// Path matches the absolute path the command acts on, resolved
-	// against the working directory ("path:" in the scenario language).
-	Path string
-	// User matches the session's user name.
-	User string
+// exact matches a command's argument (or path) exactly.
+func exact(s string) *scenario.ArgMatch { return &scenario.ArgMatch{Exact: s} }
+
+// globEscape makes a user name match itself only in a glob.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
-// Step is one recorded response.
-type Step struct {
-	Delay time.Duration
-	// Replies are sent instead of passing the command on.
-	Replies []scenario.Reply
-	// Pass hands the command to mockftpd's own server (so that its state
-	// follows: working directory, uploads, renames), with its replies
-	// replaced by the recorded ones.
-	Pass        bool
-	Preliminary []scenario.Reply
-	Final       *scenario.Reply
-	// Data is what the data connection carries instead of mockftpd's own
-	// bytes (a listing exactly as the server sent it).
-	Data []byte
-	// RefuseData closes the client's data connection at once, and
-	// DataReply is then the final reply: a transfer whose data connection
-	// the server refused (a TLS session not resumed, say).
-	RefuseData bool
-	DataReply  *scenario.Reply
-	// ClosedData records that the server closed a data connection the
-	// client had already opened when it refused a transfer (ProFTPD and
-	// pure-ftpd do; curl over TLS notices). The scenario has no syntax for
-	// it: a replay gets it when mockftpd closes such a connection on a
-	// scripted error reply to a transfer command.
-	ClosedData bool
-	// Then ends the session after the replies: "close" when the server
-	// hung up.
-	Then string
-}
-
-// equal reports whether two steps do the same, their delays aside.
-func (s Step) equal(o Step) bool {
-	if s.Pass != o.Pass || s.Then != o.Then || string(s.Data) != string(o.Data) || (s.Data == nil) != (o.Data == nil) || s.RefuseData != o.RefuseData {
+// textOK reports whether b can be written as YAML text rather than base64.
+func textOK(b []byte) bool {
+	if !utf8.Valid(b) {
 		return false
 	}
-	if (s.DataReply == nil) != (o.DataReply == nil) || (s.DataReply != nil && *s.DataReply != *o.DataReply) {
-		return false
-	}
-	if !sameReplies(s.Replies, o.Replies) || !sameReplies(s.Preliminary, o.Preliminary) {
-		return false
-	}
-	if (s.Final == nil) != (o.Final == nil) {
-		return false
-	}
-	return s.Final == nil || *s.Final == *o.Final
-}
-
-func sameReplies(a, b []scenario.Reply) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
+	for _, r := range string(b) {
+		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' {
 			return false
 		}
 	}

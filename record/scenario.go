@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mockftpd/mockftpd/scenario"
 )
@@ -65,7 +64,7 @@ type occurrence struct {
 // on where the same argument named several paths; responses in turn where
 // the replies changed), the listings byte for byte, and the tree the
 // client saw (files:).
-func Scenario(tr *Transcript, opts Options) *Recorded {
+func Scenario(tr *Transcript, opts Options) *scenario.Scenario {
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = DefaultMaxFileBytes
 	}
@@ -77,11 +76,11 @@ type converter struct {
 	opts   Options
 	tr     *Transcript
 	occs   []occurrence
-	greets []Step
+	greets []scenario.Step
 }
 
-func (c *converter) convert() *Recorded {
-	rec := &Recorded{Name: c.opts.Name}
+func (c *converter) convert() *scenario.Scenario {
+	rec := &scenario.Scenario{Version: scenario.FormatVersion, Name: c.opts.Name}
 	if rec.Name == "" {
 		rec.Name = "recorded from " + c.tr.Upstream
 	}
@@ -93,6 +92,7 @@ func (c *converter) convert() *Recorded {
 	if c.opts.KeepPasswords {
 		rec.Users = c.users()
 	}
+	rec.Settings.CustomCommands = customCommands(rec.Rules)
 	rec.Description = c.description(unsolicited)
 	return rec
 }
@@ -109,9 +109,9 @@ func (c *converter) collect() int {
 		for i, ex := range s.Exchanges {
 			if i == 0 && ex.Verb == "" {
 				if len(ex.Replies) > 0 {
-					st := Step{Replies: replies(ex.Replies), Delay: c.delay(ex)}
+					st := scenario.Step{Replies: replies(ex.Replies), Delay: delaySpec(c.delay(ex))}
 					if i == last && s.UpstreamClosed {
-						st.Then = "close"
+						st.Then = scenario.ThenClose
 					}
 					c.greets = append(c.greets, st)
 				}
@@ -139,20 +139,20 @@ func (c *converter) delay(ex *Exchange) time.Duration {
 
 // greeting turns the greetings into the banner setting when every session
 // got the same one-line 220, and into a connect rule otherwise.
-func (c *converter) greeting(set *Settings) []Rule {
+func (c *converter) greeting(set *scenario.Settings) []scenario.Rule {
 	if len(c.greets) == 0 {
 		return nil
 	}
 	g := c.greets[0]
 	same := true
 	for _, o := range c.greets[1:] {
-		same = same && o.equal(g) && o.Delay == g.Delay
+		same = same && sameStep(o, g) && o.Delay == g.Delay
 	}
-	if same && g.Then == "" && g.Delay == 0 && len(g.Replies) == 1 && g.Replies[0].Raw == "" && g.Replies[0].Code == 220 && !strings.Contains(g.Replies[0].Text, "\n") {
+	if same && g.Then == "" && g.Delay.IsZero() && len(g.Replies) == 1 && g.Replies[0].Raw == "" && g.Replies[0].Code == 220 && !strings.Contains(g.Replies[0].Text, "\n") {
 		set.Banner = g.Replies[0].Text
 		return nil
 	}
-	return []Rule{collapse(Rule{Name: "greeting", When: Match{Connect: true}}, c.greets, c.opts.KeepTiming)}
+	return []scenario.Rule{collapse(scenario.Rule{Name: "greeting", When: scenario.Match{Event: scenario.EventConnect}}, c.greets, c.opts.KeepTiming)}
 }
 
 // key groups the occurrences a rule covers.
@@ -162,12 +162,12 @@ type key struct {
 }
 
 // commandRules makes one rule per command and argument (or path).
-func (c *converter) commandRules(set *Settings) []Rule {
+func (c *converter) commandRules(set *scenario.Settings) []scenario.Rule {
 	byPath := c.pathKeyed()
 	type group struct {
 		k     key
 		first int
-		steps []Step
+		steps []scenario.Step
 	}
 	groups := map[key]*group{}
 	var order []*group
@@ -185,17 +185,19 @@ func (c *converter) commandRules(set *Settings) []Rule {
 		}
 		g.steps = append(g.steps, st)
 	}
-	var rules []Rule
+	var rules []scenario.Rule
 	for _, g := range catchAllsLast(order, func(g *group) key { return g.k }) {
 		if c.asSetting(g.k, g.steps, set) {
 			continue
 		}
-		m := Match{Command: g.k.verb, Path: g.k.path, User: g.k.user}
-		if g.k.hasArg {
-			a := g.k.arg
-			m.Arg = &a
+		m := scenario.Match{Commands: []string{g.k.verb}, User: globEscape(g.k.user)}
+		if g.k.path != "" {
+			m.Path = exact(g.k.path)
 		}
-		rules = append(rules, collapse(Rule{When: m}, g.steps, c.opts.KeepTiming))
+		if g.k.hasArg {
+			m.Arg = exact(g.k.arg)
+		}
+		rules = append(rules, collapse(scenario.Rule{When: m}, g.steps, c.opts.KeepTiming))
 	}
 	return rules
 }
@@ -271,43 +273,56 @@ func (c *converter) key(ex *Exchange, byPath map[string]bool) key {
 
 // step turns one recorded command into the response that replays it;
 // false when there is nothing to replay (the client left before a reply).
-func (c *converter) step(o occurrence) (Step, bool) {
+func (c *converter) step(o occurrence) (scenario.Step, bool) {
 	ex := o.ex
 	final, hasFinal := ex.Final()
 	prelim := ex.Preliminary()
-	var st Step
+	var st scenario.Step
 	switch v := ex.Verb; {
 	case !hasFinal:
 		if len(ex.Replies) == 0 && !o.cut {
-			return Step{}, false
+			return scenario.Step{}, false
 		}
-		st = Step{Replies: replies(ex.Replies)}
+		st = scenario.Step{Replies: replies(ex.Replies)}
 	case transferVerbs[v] && final.Code < 400 && (ex.Transfer == nil || ex.Transfer.Err == ""):
-		f := toReply(final)
-		st = Step{Pass: true, Preliminary: replies(prelim), Final: &f}
+		st = scenario.Step{Pass: true, Preliminary: replies(prelim), Final: replies([]Reply{final})}
 		if listingVerbs[v] && ex.Transfer != nil && ex.Transfer.Complete() {
-			st.Data = append([]byte{}, ex.Transfer.Data...)
+			st.Data = dataContent(ex.Transfer.Data)
 		}
 	case transferVerbs[v] && len(prelim) > 0:
 		// the transfer began, then its data connection was refused or
 		// failed: the client's is closed, the recorded error follows
-		f := toReply(final)
-		st = Step{Pass: true, Preliminary: replies(prelim), RefuseData: true, DataReply: &f}
+		st = scenario.Step{Pass: true, Preliminary: replies(prelim), Data: refusedData(toReply(final))}
 	case (v == "PASV" && final.Code == 227) || (v == "EPSV" && final.Code == 229):
-		f := toReply(passiveTemplate(v, final))
-		st = Step{Pass: true, Final: &f}
+		st = scenario.Step{Pass: true, Final: replies([]Reply{passiveTemplate(v, final)})}
 	case passVerbs[v] && final.Code < 400:
-		f := toReply(final)
-		st = Step{Pass: true, Preliminary: replies(prelim), Final: &f}
+		st = scenario.Step{Pass: true, Preliminary: replies(prelim), Final: replies([]Reply{final})}
 	default:
-		st = Step{Replies: replies(ex.Replies)}
-		st.ClosedData = transferVerbs[v] && ex.Transfer != nil && ex.Transfer.Err != ""
+		// an error reply; to a transfer command whose data connection
+		// the client had opened, mockftpd closes that connection as the
+		// recorded servers do
+		st = scenario.Step{Replies: replies(ex.Replies)}
 	}
 	if o.cut {
-		st.Then = "close"
+		st.Then = scenario.ThenClose
 	}
-	st.Delay = c.delay(ex)
+	st.Delay = delaySpec(c.delay(ex))
 	return st, true
+}
+
+// customCommands lists the verbs the rules name that mockftpd's catalogue
+// does not know (PRET, say, which pure-ftpd offers), so that the scenario
+// names them on purpose.
+func customCommands(rules []scenario.Rule) []string {
+	var out []string
+	for _, r := range rules {
+		for _, v := range r.When.Commands {
+			if _, ok := scenario.LookupVerb(v); !ok && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // passiveTemplate puts PassiveTemplate in place of a 227 or 229 reply's
@@ -327,13 +342,13 @@ func passiveTemplate(verb string, r Reply) Reply {
 
 // asSetting turns FEAT and SYST into settings when every reply was the
 // same and has the form mockftpd's settings write.
-func (c *converter) asSetting(k key, steps []Step, set *Settings) bool {
+func (c *converter) asSetting(k key, steps []scenario.Step, set *scenario.Settings) bool {
 	if k.hasArg || k.path != "" || (k.verb != "FEAT" && k.verb != "SYST") {
 		return false
 	}
 	first := steps[0]
 	for _, st := range steps {
-		if !st.equal(first) || st.Delay != 0 || st.Then != "" || st.Pass || len(st.Replies) != 1 {
+		if !sameStep(st, first) || !st.Delay.IsZero() || st.Then != "" || st.Pass || len(st.Replies) != 1 {
 			return false
 		}
 	}
@@ -380,25 +395,25 @@ func featureList(r scenario.Reply) ([]string, bool) {
 // collapse gives r its steps: one when every occurrence got the same
 // response (with their median delay), else the responses in turn, the last
 // repeating.
-func collapse(r Rule, steps []Step, keepTiming bool) Rule {
+func collapse(r scenario.Rule, steps []scenario.Step, keepTiming bool) scenario.Rule {
 	same := true
 	for _, st := range steps[1:] {
-		same = same && st.equal(steps[0])
+		same = same && sameStep(st, steps[0])
 	}
 	if !same {
-		r.Steps, r.Exhausted = steps, "repeat"
+		r.Steps, r.Exhausted = steps, scenario.ExhaustedRepeat
 		return r
 	}
 	st := steps[0]
 	if keepTiming {
 		ds := make([]time.Duration, len(steps))
 		for i, s := range steps {
-			ds[i] = s.Delay
+			ds[i] = s.Delay.Min
 		}
 		slices.Sort(ds)
-		st.Delay = ds[len(ds)/2]
+		st.Delay = delaySpec(ds[len(ds)/2])
 	}
-	r.Steps = []Step{st}
+	r.Steps = []scenario.Step{st}
 	return r
 }
 
@@ -477,19 +492,6 @@ func (c *converter) description(unsolicited int) string {
 		fmt.Fprintf(&b, "%d replies that came with no command owed one (timeouts) are not replayed.\n", unsolicited)
 	}
 	return b.String()
-}
-
-// textOK reports whether b can be written as YAML text rather than base64.
-func textOK(b []byte) bool {
-	if !utf8.Valid(b) {
-		return false
-	}
-	for _, r := range string(b) {
-		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' {
-			return false
-		}
-	}
-	return true
 }
 
 // fileContent sets a file entry's content from bytes.

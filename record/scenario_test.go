@@ -1,6 +1,7 @@
 package record_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -55,11 +56,11 @@ func login(user string) []*record.Exchange {
 	}
 }
 
-func rules(t *testing.T, rec *record.Recorded, verb string) []record.Rule {
+func rules(t *testing.T, rec *scenario.Scenario, verb string) []scenario.Rule {
 	t.Helper()
-	var out []record.Rule
+	var out []scenario.Rule
 	for _, r := range rec.Rules {
-		if r.When.Command == verb {
+		if verb == "" && len(r.When.Commands) == 0 || len(r.When.Commands) == 1 && r.When.Commands[0] == verb {
 			out = append(out, r)
 		}
 	}
@@ -81,7 +82,7 @@ func TestScenarioGreeting(t *testing.T) {
 	}}
 	rec = record.Scenario(differ, record.Options{})
 	g := rec.Rules[0]
-	if !g.When.Connect || len(g.Steps) != 2 || g.Exhausted != "repeat" || rec.Settings.Banner != "" {
+	if g.When.Event != scenario.EventConnect || len(g.Steps) != 2 || g.Exhausted != scenario.ExhaustedRepeat || rec.Settings.Banner != "" {
 		t.Fatalf("greeting rule %+v", g)
 	}
 	if r := g.Steps[1].Replies[0]; r.Code != 220 || r.Text != "You are user 2\nHi" {
@@ -124,21 +125,21 @@ func TestScenarioPathRules(t *testing.T) {
 	)...)}}
 	rec := record.Scenario(tr, record.Options{})
 	list := rules(t, rec, "LIST")
-	if len(list) != 2 || list[0].When.Path != "/" || list[1].When.Path != "/pub" || list[0].When.Arg != nil {
+	if len(list) != 2 || list[0].When.Path.Exact != "/" || list[1].When.Path.Exact != "/pub" || list[0].When.Arg != nil {
 		t.Fatalf("LIST rules %+v", list)
 	}
-	if len(list[1].Steps) != 1 || string(list[1].Steps[0].Data) != "-rw-r--r-- 1 0 0 6 Jan 02  2024 a.txt\r\n" || !list[1].Steps[0].Pass {
+	if len(list[1].Steps) != 1 || *list[1].Steps[0].Data.Content != "-rw-r--r-- 1 0 0 6 Jan 02  2024 a.txt\r\n" || !list[1].Steps[0].Pass {
 		t.Fatalf("LIST /pub (LIST and LIST -la got the same) %+v", list[1])
 	}
 	retr := rules(t, rec, "RETR")
-	if len(retr) != 1 || retr[0].When.Path != "" || retr[0].When.Arg == nil || *retr[0].When.Arg != "a.txt" {
+	if len(retr) != 1 || retr[0].When.Path != nil || retr[0].When.Arg == nil || retr[0].When.Arg.Exact != "a.txt" {
 		t.Fatalf("RETR keeps its argument: %+v", retr)
 	}
 	if r := retr[0].Steps[0]; r.Pass || r.Replies[0].Code != 550 {
 		t.Fatalf("an error is scripted, not passed: %+v", r)
 	}
 	cwd := rules(t, rec, "CWD")
-	if len(cwd) != 1 || !cwd[0].Steps[0].Pass || cwd[0].Steps[0].Final.Text != "Changed" {
+	if len(cwd) != 1 || !cwd[0].Steps[0].Pass || cwd[0].Steps[0].Final[0].Text != "Changed" {
 		t.Fatalf("a successful CWD passes with the recorded text: %+v", cwd)
 	}
 }
@@ -158,7 +159,7 @@ func TestScenarioResponsesAndOrder(t *testing.T) {
 	)...)}}
 	rec := record.Scenario(tr, record.Options{})
 	size := rules(t, rec, "SIZE")
-	if len(size) != 1 || len(size[0].Steps) != 2 || size[0].Exhausted != "repeat" || size[0].Steps[1].Replies[0].Text != "3" {
+	if len(size) != 1 || len(size[0].Steps) != 2 || size[0].Exhausted != scenario.ExhaustedRepeat || size[0].Steps[1].Replies[0].Text != "3" {
 		t.Fatalf("SIZE %+v", size)
 	}
 	port := rules(t, rec, "PORT")
@@ -183,14 +184,14 @@ func TestScenarioPasswords(t *testing.T) {
 	if len(pass) != 1 || pass[0].When.User != "alice" || pass[0].When.Arg != nil || len(pass[0].Steps) != 2 {
 		t.Fatalf("PASS %+v", pass)
 	}
-	y, _ := rec.YAML()
+	y, _ := rec.Format()
 	if strings.Contains(string(y), "s3cret") || len(rec.Users) != 0 {
 		t.Fatalf("a password was written:\n%s", y)
 	}
 
 	rec = record.Scenario(tr, record.Options{KeepPasswords: true})
 	pass = rules(t, rec, "PASS")
-	if len(pass) != 2 || *pass[0].When.Arg != "s3cret" || *pass[1].When.Arg != "wrong" {
+	if len(pass) != 2 || pass[0].When.Arg.Exact != "s3cret" || pass[1].When.Arg.Exact != "wrong" {
 		t.Fatalf("PASS with passwords %+v", pass)
 	}
 	if len(rec.Users) != 1 || rec.Users[0] != (scenario.User{Name: "alice", Password: "s3cret"}) {
@@ -247,29 +248,31 @@ func TestScenarioTiming(t *testing.T) {
 		return e
 	}
 	tr := &record.Transcript{Sessions: []*record.Session{session(1, append(login("a"), slow(100*time.Millisecond), slow(300*time.Millisecond), slow(200*time.Millisecond))...)}}
-	if r := rules(t, record.Scenario(tr, record.Options{}), "NOOP"); r[0].Steps[0].Delay != 0 {
+	if r := rules(t, record.Scenario(tr, record.Options{}), "NOOP"); !r[0].Steps[0].Delay.IsZero() {
 		t.Fatalf("delay %v without -keep-timing", r[0].Steps[0].Delay)
 	}
 	r := rules(t, record.Scenario(tr, record.Options{KeepTiming: true}), "NOOP")
-	if len(r[0].Steps) != 1 || r[0].Steps[0].Delay != 200*time.Millisecond {
+	if len(r[0].Steps) != 1 || r[0].Steps[0].Delay.Min != 200*time.Millisecond {
 		t.Fatalf("NOOP %+v", r)
 	}
-	if r := rules(t, record.Scenario(tr, record.Options{KeepTiming: true}), "PASS"); r[0].Steps[0].Delay != 0 {
+	if r := rules(t, record.Scenario(tr, record.Options{KeepTiming: true}), "PASS"); !r[0].Steps[0].Delay.IsZero() {
 		t.Fatalf("a 2ms delay was kept: %v", r[0].Steps[0].Delay)
 	}
 }
 
-// The YAML is a scenario file: without the features mockftpd lacks yet it
-// parses, rule for rule.
+// The YAML is a scenario file that parses back rule for rule, the verbs
+// outside mockftpd's catalogue named as custom commands.
 func TestScenarioYAMLParses(t *testing.T) {
 	tr := &record.Transcript{Upstream: "h:21", Sessions: []*record.Session{session(1, append(login("a"),
 		ex("CWD", "/pub", "/", "250 OK"),
 		ex("SITE", "HELP", "/pub", "214-Help\n CHMOD\n214 End"),
 		ex("RETR", "missing.txt", "/pub", "550 Failed to open file."),
 		ex("NOOP", "", "/pub", "200 "),
+		ex("PRET", "RETR missing.txt", "/pub", "200 Ready"),
 		ex("QUIT", "", "/pub", "221 Bye"),
 	)...)}}
-	y, err := record.Scenario(tr, record.Options{}).YAML()
+	rec := record.Scenario(tr, record.Options{})
+	y, err := rec.Format()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,6 +292,9 @@ func TestScenarioYAMLParses(t *testing.T) {
 	}
 	if st := byVerb["QUIT"].Steps[0]; !st.Pass || len(st.Final) != 1 || st.Final[0].Text != "Bye" || st.Final[0].Code != 221 {
 		t.Errorf("QUIT %+v", st)
+	}
+	if !reflect.DeepEqual(sc.Settings.CustomCommands, []string{"PRET"}) {
+		t.Errorf("custom commands %q", sc.Settings.CustomCommands)
 	}
 	if sc.Settings.Banner != "Welcome" {
 		t.Errorf("banner %q", sc.Settings.Banner)

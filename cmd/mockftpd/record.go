@@ -235,7 +235,7 @@ func (w *recordWriter) write() error {
 		Name: w.f.name, KeepPasswords: w.f.keepPasswords, KeepTiming: w.f.keepTiming,
 		MaxFileBytes: int64(w.f.maxFileBytes), Strict: w.f.strict,
 	})
-	data, err := rec.YAML()
+	data, err := rec.Format()
 	if err != nil {
 		return fmt.Errorf("format the scenario: %w", err)
 	}
@@ -245,7 +245,7 @@ func (w *recordWriter) write() error {
 	} else {
 		w.log.Info("scenario written", "out", w.f.out, "sessions", len(tr.Sessions), "rules", len(rec.Rules), "files", len(rec.Files))
 		if _, err := scenario.Parse(w.f.out, data); err != nil {
-			w.log.Warn("this mockftpd cannot replay everything the recording uses yet", "err", err)
+			w.log.Warn("the recorded scenario does not validate (a bug: please report it with the transcript)", "err", err)
 		}
 	}
 	if w.f.transcript != "" {

@@ -67,6 +67,10 @@ type Options struct {
 	ModTime time.Time
 	// TLS offers FTPS with a generated certificate.
 	TLS TLSMode
+	// AllowStoreRestart makes ProFTPD accept APPE and REST before STOR
+	// (its AllowStoreRestart directive); by default it refuses them with
+	// 451, as Debian ships it. The other servers always accept them.
+	AllowStoreRestart bool
 }
 
 // DefaultModTime is the modification time of seeded entries.
@@ -203,14 +207,15 @@ func start(t testing.TB, kind Kind, in installation, opts Options) (*Server, err
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	// The control port and the passive range come from below Linux's
+	// ephemeral range: a port from there (listening on :0) could go to
+	// another test's listener between our check and the server's bind,
+	// and the server's readiness check would then reach that listener.
+	port, err := freeRange(11)
 	if err != nil {
 		return nil, err
 	}
-	pmin, err := freeRange(10)
-	if err != nil {
-		return nil, err
-	}
+	pmin := port + 1
 	s := &Server{
 		Kind: kind, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		Root: filepath.Join(dir, "root"), dir: dir, logFile: filepath.Join(dir, "server.log"),
@@ -238,7 +243,7 @@ func start(t testing.TB, kind Kind, in installation, opts Options) (*Server, err
 	case VSFTPD:
 		cmd, err = s.vsftpd(in, port)
 	case ProFTPD:
-		cmd, err = s.proftpd(in, port)
+		cmd, err = s.proftpd(in, port, opts)
 	case PureFTPd:
 		cmd, err = s.pureFTPd(in, port)
 	}
@@ -369,16 +374,6 @@ func waitListening(addr string, exited <-chan struct{}) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("nothing listens on %s after 10s", addr)
-}
-
-// freePort returns a loopback port nothing listens on.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // freeRange returns the first of n consecutive free loopback ports, below

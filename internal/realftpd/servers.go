@@ -72,7 +72,7 @@ func (s *Server) vsftpd(in installation, port int) (*exec.Cmd, error) {
 
 // proftpd runs standalone in the foreground (-n) with a virtual user from
 // an AuthUserFile (uid nobody), chrooted into the tree (DefaultRoot ~).
-func (s *Server) proftpd(in installation, port int) (*exec.Cmd, error) {
+func (s *Server) proftpd(in installation, port int, opts Options) (*exec.Cmd, error) {
 	hash, err := cryptPassword(s.Password)
 	if err != nil {
 		return nil, err
@@ -107,6 +107,9 @@ func (s *Server) proftpd(in installation, port int) (*exec.Cmd, error) {
 		"AllowOverwrite on",
 		"PassivePorts " + strconv.Itoa(s.PassiveMin) + " " + strconv.Itoa(s.PassiveMax),
 		"TransferLog none",
+	}
+	if opts.AllowStoreRestart {
+		conf = append(conf, "AllowStoreRestart on")
 	}
 	if in.root != "/" {
 		conf = append(conf, "<IfModule mod_dso.c>", "ModulePath "+filepath.Join(in.root, "usr/lib/proftpd"), "</IfModule>")
