@@ -38,6 +38,8 @@ var engineCommands = map[string]func(*session, *command){
 	"SITE": (*session).cmdSITE, // listing.go
 	"MKD":  (*session).cmdMKD,  // fixes.go
 	"XMKD": (*session).cmdMKD,
+	"TYPE": (*session).cmdTYPE, // dialect.go
+	"REST": (*session).cmdREST,
 }
 
 // newCommand makes a command that arrived at at, with its journal entry.
@@ -106,6 +108,7 @@ func (s *session) refuseUncovered(cmd *command, req rules.Request) {
 		miss = &journal.NearMiss{Rule: r.Label(), Why: why}
 	}
 	cmd.entry.NearMiss = miss // not shared yet: no lock
+	cmd.own = true
 	s.answer(cmd, newReply(502, "Command not covered by the recording (strict replay)"))
 }
 

@@ -105,6 +105,9 @@ func (s *session) cmdTransfer(cmd *command) {
 	if s.loggedIn {
 		tr := &transfer{sess: s, cmd: cmd, upload: isUpload(cmd.verb), fault: fault, mode: s.dataMode, tls: s.protP,
 			source: faultSource(fault), stop: make(chan struct{}), done: make(chan struct{})}
+		if tr.source == nil {
+			tr.source = s.dialectListingLocked(cmd) // dialect.go: the product's listing format
+		}
 		cmd.transfer, s.transfer = tr, tr
 	}
 	s.forwardLocked(cmd, cmd.line())
