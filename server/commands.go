@@ -39,7 +39,8 @@ var engineCommands = map[string]func(*session, *command){
 	"MKD":  (*session).cmdMKD,  // fixes.go
 	"XMKD": (*session).cmdMKD,
 	"TYPE": (*session).cmdTYPE, // dialect.go
-	"REST": (*session).cmdREST,
+	"REST": (*session).cmdREST, // dialect_ascii.go
+	"SIZE": (*session).cmdSIZE,
 }
 
 // newCommand makes a command that arrived at at, with its journal entry.
@@ -153,6 +154,9 @@ func (s *session) cmdAUTH(cmd *command) {
 		return
 	}
 	mech := strings.ToUpper(strings.TrimSpace(cmd.arg))
+	if s.dialectRefusesAUTH(cmd, mech) { // dialect_tls.go
+		return
+	}
 	s.mu.Lock()
 	already := s.tlsControl
 	s.mu.Unlock()

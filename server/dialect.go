@@ -244,6 +244,9 @@ func (s *session) featLocked(d *dialect.Dialect, r reply) reply {
 func (s *session) outcomeLocked(d *dialect.Dialect, cmd *command, r reply) string {
 	verb, arg := cmd.verb, strings.TrimSpace(cmd.arg)
 	ok := r.code < 400
+	if _, has := d.Replies[dialect.K(verb, dialect.Plain)]; has && s.srv.cfg.TLS == TLSNone {
+		return dialect.Plain // FTPS commands on a server without FTPS
+	}
 	word := strings.ToUpper(strings.Fields(arg + " x")[0])
 	switch verb {
 	case "TYPE", "PROT":
@@ -266,6 +269,9 @@ func (s *session) outcomeLocked(d *dialect.Dialect, cmd *command, r reply) strin
 	if s.dia.noReuse && isTransfer(verb) {
 		return dialect.NoReuse
 	}
+	if s.asciiOutcomeLocked(d, verb, ok) { // dialect_ascii.go
+		return dialect.InASCII
+	}
 	if ok {
 		return dialect.OK
 	}
@@ -282,9 +288,6 @@ func (s *session) outcomeLocked(d *dialect.Dialect, cmd *command, r reply) strin
 	case 450, 451, 550, 553:
 	default:
 		return "" // a data connection's failure, a limit: ftpserverlib's reply stands
-	}
-	if s.dia.ascii && (verb == "SIZE" || verb == "REST") {
-		return dialect.InASCII
 	}
 	if o := fsOutcome(s.dia.fsErr); o != "" {
 		return o
@@ -362,6 +365,9 @@ func (s *session) varsLocked(d *dialect.Dialect, cmd *command, r reply) dialect.
 			v["size"] = strconv.FormatInt(fi.Size(), 10)
 			v["remaining"] = strconv.FormatInt(fi.Size()-s.dia.rest, 10)
 			v["mtime"] = fi.ModTime().UTC().Format("20060102150405")
+			if s.dia.ascii && d.ASCII.SizeConverted && cmd.verb == "SIZE" {
+				v["size"] = strconv.FormatInt(s.convertedSize(v["path"]), 10)
+			}
 		}
 	}
 	return v
@@ -391,17 +397,6 @@ func (s *session) cmdTYPE(cmd *command) {
 	cmd.final = func(r reply) reply {
 		if r.code/100 == 2 {
 			s.dia.ascii = strings.HasPrefix(strings.ToUpper(strings.TrimSpace(cmd.arg)), "A")
-		}
-		return r
-	}
-	s.forward(cmd, cmd.line())
-}
-
-// cmdREST notes the offset a REST set, for the dialect's texts.
-func (s *session) cmdREST(cmd *command) {
-	cmd.final = func(r reply) reply {
-		if r.code == 350 {
-			s.dia.rest, _ = strconv.ParseInt(strings.TrimSpace(cmd.arg), 10, 64)
 		}
 		return r
 	}

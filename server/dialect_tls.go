@@ -48,3 +48,19 @@ func (s *session) requireReuse(tc *tls.Conn, raw net.Conn, tr *transfer) error {
 	_ = tc.Close() // close_notify, as vsftpd ends it
 	return errNoReuse
 }
+
+// dialectRefusesAUTH answers an AUTH mechanism the dialect refuses
+// (pure-ftpd's AUTH SSL) with its reply, without TLS.
+func (s *session) dialectRefusesAUTH(cmd *command, mech string) bool {
+	d := s.dialectIn()
+	if d == nil || !speaks(cmd, true) {
+		return false
+	}
+	r, ok := d.Reply("AUTH", mech, nil)
+	if !ok || r.Code() < 400 {
+		return false
+	}
+	cmd.own = true
+	s.answer(cmd, dialectReply(r))
+	return true
+}

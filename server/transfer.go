@@ -100,6 +100,9 @@ func (s *session) cmdTransfer(cmd *command) {
 		s.refuse425(cmd, fault)
 		return
 	}
+	if s.dialectRefuses(cmd) { // dialect_ascii.go
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.loggedIn {
