@@ -41,6 +41,7 @@ var engineCommands = map[string]func(*session, *command){
 	"TYPE": (*session).cmdTYPE, // dialect.go
 	"REST": (*session).cmdREST, // dialect_ascii.go
 	"SIZE": (*session).cmdSIZE,
+	"CCC":  (*session).cmdCCC, // dialect_tls.go
 }
 
 // newCommand makes a command that arrived at at, with its journal entry.
@@ -123,6 +124,10 @@ func (s *session) dispatch(cmd *command) {
 	}
 	if h := engineCommands[cmd.verb]; h != nil {
 		h(s, cmd)
+		return
+	}
+	if !upstreamVerbs[cmd.verb] {
+		s.answer(cmd, unknownCommand(cmd.verb)) // upstream.go
 		return
 	}
 	s.forward(cmd, cmd.line())
@@ -274,6 +279,9 @@ func (s *session) loginLocked() {
 
 // cmdPASS logs the session in when the real server says 230.
 func (s *session) cmdPASS(cmd *command) {
+	if s.dialectPASS(cmd) { // dialect.go
+		return
+	}
 	cmd.final = func(r reply) reply {
 		if r.code == 230 {
 			s.loginLocked()

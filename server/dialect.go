@@ -77,16 +77,21 @@ func withDialect(sc *scenario.Scenario, cfg *Config) error {
 // dialectState is what a session keeps for the dialect's replies; the
 // session's lock guards it.
 type dialectState struct {
-	ascii     bool   // the client's TYPE A is in force
-	rest      int64  // the last REST offset accepted, until the next transfer
-	fsErr     error  // the filesystem's last error for the command under way
-	prelim    bool   // the engine sent the 1xx of the transfer under way itself
-	started   bool   // the transfer under way had its 1xx
-	noReuse   bool   // the transfer's data connection did not resume the TLS session
-	endAfter  string // the session ends after the reply being sent, for this reason
-	listCount int    // the entries the last dialect listing sent
-	listOpts  string // its options, as pure-ftpd shows them
+	binary    bool      // the client's TYPE I (or L 8) is in force: sessions start in TYPE A (RFC 959)
+	rest      int64     // the last REST offset accepted, until the next transfer
+	fsErr     error     // the filesystem's last error for the command under way
+	prelim    bool      // the engine sent the 1xx of the transfer under way itself
+	started   bool      // the transfer under way had its 1xx
+	noReuse   bool      // the transfer's data connection did not resume the TLS session
+	endAfter  string    // the session ends after the reply being sent, for this reason
+	listCount int       // the entries the last dialect listing sent
+	listOpts  string    // its options, as pure-ftpd shows them
+	began     time.Time // when the transfer under way had its 1xx
+	in, out   int64     // the bytes the session's transfers moved, each way
 }
+
+// ascii reports whether the session is in TYPE A.
+func (st *dialectState) ascii() bool { return !st.binary }
 
 // dialectIn is the dialect in force, or nil.
 func (s *session) dialectIn() *dialect.Dialect { return s.srv.effective().dialect }
@@ -146,6 +151,7 @@ func (s *session) speakLocked(cmd *command, r reply) reply {
 		s.dia.endAfter = journal.ReasonServerClosed
 	}
 	if isTransfer(verb) {
+		s.transferVarsLocked(cmd, vars)
 		s.dia.rest, s.dia.prelim, s.dia.noReuse, s.dia.started = 0, false, false, false
 	}
 	out, ok := d.Reply(verb, outcome, vars)
@@ -191,7 +197,7 @@ func (s *session) speakPrelimLocked(cmd *command, r reply) (reply, bool) {
 	if s.dia.prelim {
 		return r, false
 	}
-	s.dia.started = true
+	s.dia.started, s.dia.began = true, time.Now()
 	return s.startLocked(d, cmd, s.varsLocked(d, cmd, r)), true
 }
 
@@ -244,16 +250,31 @@ func (s *session) featLocked(d *dialect.Dialect, r reply) reply {
 func (s *session) outcomeLocked(d *dialect.Dialect, cmd *command, r reply) string {
 	verb, arg := cmd.verb, strings.TrimSpace(cmd.arg)
 	ok := r.code < 400
+	word := strings.ToUpper(strings.Fields(arg + " x")[0])
 	if _, has := d.Replies[dialect.K(verb, dialect.Plain)]; has && s.srv.cfg.TLS == TLSNone {
 		return dialect.Plain // FTPS commands on a server without FTPS
 	}
-	word := strings.ToUpper(strings.Fields(arg + " x")[0])
+	if _, has := d.Reply(verb, dialect.NotLoggedIn, nil); has && !s.loggedIn && verb == "SYST" {
+		return dialect.NotLoggedIn // the engine answers SYST before a login; vsftpd refuses it
+	}
+	if r.code == 502 && strings.HasPrefix(r.text(), "This command hasn't been implemented") {
+		// ftpserverlib lacks it (HELP, STRU): the product's own answer
+		if verb == "STRU" && word != "F" {
+			return dialect.BadArg
+		}
+		return dialect.OK
+	}
 	switch verb {
-	case "TYPE", "PROT":
+	case "TYPE":
 		if ok {
 			return word[:1]
 		}
 		return dialect.BadArg
+	case "PROT":
+		if ok && (word == "P" || word == "C") {
+			return word
+		}
+		return dialect.BadArg // ftpserverlib takes any level
 	case "AUTH":
 		return word
 	case "SITE", "OPTS":
@@ -264,6 +285,14 @@ func (s *session) outcomeLocked(d *dialect.Dialect, cmd *command, r reply) strin
 	case "ABOR":
 		if ok && s.transfer == nil {
 			return dialect.Idle
+		}
+	case "DELE":
+		if fi, err := s.srv.fs.Stat(s.absPathLocked(arg)); !ok && err == nil && fi.IsDir() {
+			return dialect.IsDir // unlink(2) of a folder, whatever is in it
+		}
+	case "REST":
+		if !ok && r.code != 530 && !s.dia.ascii() {
+			return dialect.BadArg // ftpserverlib's 550 to an offset it cannot read
 		}
 	}
 	if s.dia.noReuse && isTransfer(verb) {
@@ -344,11 +373,21 @@ func (s *session) varsLocked(d *dialect.Dialect, cmd *command, r reply) dialect.
 		"session": strconv.Itoa(s.number), "offset": strconv.FormatInt(s.dia.rest, 10),
 		"type": "BINARY", "type-long": "8-bit binary", "time": time.Now().Format("15:04"),
 	}
-	if s.dia.ascii {
+	if s.dia.ascii() {
 		v["type"], v["type-long"] = "ASCII", "ASCII"
 	}
 	if cmd.verb == "REST" {
 		v["offset"] = arg
+	}
+	if isListing(cmd.verb) {
+		all, _ := listOptions(arg)
+		v["count"], v["options"] = "0", map[bool]string{false: "-l ", true: "-a -l "}[all]
+	}
+	v["kbytes-in"], v["kbytes-out"] = strconv.FormatInt(s.dia.in/1024, 10), strconv.FormatInt(s.dia.out/1024, 10)
+	if l := s.dataLn; l != nil {
+		if b := l.bound.Load(); b != nil && b.target != nil {
+			v["client-port"] = strconv.Itoa(b.target.Port)
+		}
 	}
 	if a, ok := advertised(r); ok {
 		v["pasv"] = a
@@ -356,6 +395,9 @@ func (s *session) varsLocked(d *dialect.Dialect, cmd *command, r reply) dialect.
 	}
 	if site, rest, _ := strings.Cut(arg, " "); cmd.verb == "SITE" || cmd.verb == "OPTS" {
 		v["site"], v["site-arg"] = strings.ToUpper(site), rest
+		if cmd.verb == "SITE" && rest == "" {
+			v["site-arg"] = site
+		}
 		if f := strings.Fields(rest); len(f) > 0 {
 			v["site-file"] = f[len(f)-1]
 		}
@@ -365,7 +407,7 @@ func (s *session) varsLocked(d *dialect.Dialect, cmd *command, r reply) dialect.
 			v["size"] = strconv.FormatInt(fi.Size(), 10)
 			v["remaining"] = strconv.FormatInt(fi.Size()-s.dia.rest, 10)
 			v["mtime"] = fi.ModTime().UTC().Format("20060102150405")
-			if s.dia.ascii && d.ASCII.SizeConverted && cmd.verb == "SIZE" {
+			if s.dia.ascii() && d.ASCII.SizeConverted && cmd.verb == "SIZE" {
 				v["size"] = strconv.FormatInt(s.convertedSize(v["path"]), 10)
 			}
 		}
@@ -396,28 +438,91 @@ func portOf(a net.Addr) string {
 func (s *session) cmdTYPE(cmd *command) {
 	cmd.final = func(r reply) reply {
 		if r.code/100 == 2 {
-			s.dia.ascii = strings.HasPrefix(strings.ToUpper(strings.TrimSpace(cmd.arg)), "A")
+			s.dia.binary = !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(cmd.arg)), "A")
 		}
 		return r
 	}
 	s.forward(cmd, cmd.line())
 }
 
-// dropDataAsync closes the data connection the client opened to the
-// session's passive listener for a transfer the dialect fails after its
-// 1xx (see speakLocked): the client reads an empty listing, then the
+// dropDataAsync gives the client an empty data connection for a
+// transfer the dialect fails after its 1xx (see speakLocked): the one it
+// opened to the session's passive listener is closed, or its PORT
+// address is dialed and closed. It reads an empty listing, then the
 // failure.
 func (s *session) dropDataAsync() {
 	l := s.dataLn
 	if l == nil {
 		return
 	}
-	if b := l.bound.Load(); b == nil || b.sess != s || b.target != nil {
+	b := l.bound.Load()
+	if b == nil || b.sess != s {
 		return
 	}
 	s.srv.wg.Add(1)
 	go func() {
 		defer s.srv.wg.Done()
-		l.dropPending()
+		if b.target == nil {
+			l.dropPending()
+			return
+		}
+		d := net.Dialer{Timeout: s.srv.cfg.DataTimeout}
+		if c, err := d.Dial("tcp", b.target.String()); err == nil {
+			s.srv.closeData(c)
+		}
 	}()
+}
+
+// dialectPASS answers a PASS the dialect refuses without ending the
+// session (ftpserverlib ends it after a failed login; real servers let
+// the client try again): PASS before USER, a wrong password.
+func (s *session) dialectPASS(cmd *command) bool {
+	d := s.dialectIn()
+	if d == nil || !speaks(cmd, true) {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	outcome := ""
+	if s.userArg == "" {
+		outcome = dialect.BadSequence
+	} else if _, ok := s.srv.checkLogin(s.userArg, cmd.arg); !ok {
+		outcome = dialect.BadLogin
+	}
+	if outcome == "" {
+		return false
+	}
+	r, ok := d.Reply("PASS", outcome, s.varsLocked(d, cmd, reply{}))
+	if !ok {
+		return false
+	}
+	cmd.own = true
+	s.replyLocked(cmd, dialectReply(r))
+	return true
+}
+
+// transferVarsLocked adds what a transfer's final reply may show: how
+// long it took, its rate (pure-ftpd's "0.001 seconds (measured here),
+// 6.00 Kbytes per second"), and the session's totals.
+func (s *session) transferVarsLocked(cmd *command, v dialect.Vars) {
+	var n int64
+	if cmd.info != nil {
+		s.dia.in += cmd.info.BytesIn
+		s.dia.out += cmd.info.BytesOut
+		n = cmd.info.BytesIn + cmd.info.BytesOut
+	}
+	secs := 0.0
+	if !s.dia.began.IsZero() {
+		secs = time.Since(s.dia.began).Seconds()
+	}
+	rate, unit := float64(n)/max(secs, 0.001), "bytes"
+	for _, u := range []string{"Kbytes", "Mbytes", "Gbytes"} {
+		if rate < 1024 {
+			break
+		}
+		rate, unit = rate/1024, u
+	}
+	v["seconds"] = strconv.FormatFloat(secs, 'f', 3, 64)
+	v["rate"] = strconv.FormatFloat(rate, 'f', 2, 64) + " " + unit
+	v["kbytes-in"], v["kbytes-out"] = strconv.FormatInt(s.dia.in/1024, 10), strconv.FormatInt(s.dia.out/1024, 10)
 }

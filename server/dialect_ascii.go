@@ -43,7 +43,7 @@ func (s *session) binaryAround(cmd *command, accepts func(*dialect.Dialect) bool
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d := s.dialectIn()
-	if d == nil || !s.dia.ascii || s.srv.rt.Scenario().Settings.ASCII != scenario.ASCIIConvert || !accepts(d) {
+	if d == nil || !s.dia.ascii() || s.srv.rt.Scenario().Settings.ASCII != scenario.ASCIIConvert || !accepts(d) {
 		s.forwardLocked(cmd, cmd.line())
 		return
 	}
@@ -71,8 +71,11 @@ func (s *session) dialectRefuses(cmd *command) bool {
 	s.mu.Lock()
 	vars := s.varsLocked(d, cmd, reply{})
 	r, ok := d.Reply(cmd.verb, dialect.Refused, vars)
-	if !ok && s.dia.ascii && s.dia.rest > 0 {
+	if !ok && s.dia.ascii() && s.dia.rest > 0 {
 		r, ok = d.Reply(cmd.verb, dialect.ASCIIRest, vars)
+	}
+	if fi, err := s.srv.fs.Stat(vars["path"]); !ok && cmd.verb == "RETR" && err == nil && fi.IsDir() {
+		r, ok = d.Reply(cmd.verb, dialect.IsDir, vars) // refused before the 1xx, not after
 	}
 	if ok {
 		s.dia.rest = 0
@@ -90,7 +93,7 @@ func (s *session) dialectRefuses(cmd *command) bool {
 // and the dialect words verb's reply there ("SIZE ascii", "REST ascii",
 // "RETR ascii"): a success, or SIZE's and REST's refusal.
 func (s *session) asciiOutcomeLocked(d *dialect.Dialect, verb string, ok bool) bool {
-	if !s.dia.ascii || (!ok && verb != "SIZE" && verb != "REST") {
+	if !s.dia.ascii() || (!ok && verb != "SIZE" && verb != "REST") {
 		return false
 	}
 	_, has := d.Replies[dialect.K(verb, dialect.InASCII)]

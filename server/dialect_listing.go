@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -103,7 +104,7 @@ func entriesOf(fsys afero.Fs, abs, given string) ([]dialect.Entry, bool) {
 		return nil, false
 	}
 	if !fi.IsDir() {
-		e := dialect.EntryOf(fi)
+		e := entryOf(fsys, abs, fi)
 		if given != "" {
 			e.Name = given
 		}
@@ -115,7 +116,7 @@ func entriesOf(fsys afero.Fs, abs, given string) ([]dialect.Entry, bool) {
 	}
 	es := make([]dialect.Entry, 0, len(infos))
 	for _, i := range infos {
-		e := dialect.EntryOf(i)
+		e := entryOf(fsys, path.Join(abs, i.Name()), i)
 		e.Name = strings.NewReplacer("\r", "?", "\n", "?").Replace(e.Name)
 		es = append(es, e)
 	}
@@ -129,8 +130,25 @@ func statEntry(fsys afero.Fs, p, name string) dialect.Entry {
 	if err != nil {
 		return dialect.Entry{}
 	}
-	e := dialect.EntryOf(fi)
+	e := entryOf(fsys, p, fi)
 	e.Name = name
+	return e
+}
+
+// entryOf is the listing entry of the file at p: with its owner, group
+// and link count where the filesystem knows them (a host folder), and a
+// symbolic link's target.
+func entryOf(fsys afero.Fs, p string, fi os.FileInfo) dialect.Entry {
+	e := dialect.EntryOf(fi)
+	if uid, gid, links, ok := ownerOf(fi); ok {
+		e.UID, e.GID, e.Links = uid, gid, links
+		e.Owner, e.Group = strconv.Itoa(uid), strconv.Itoa(gid)
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		if lr, ok := fsys.(afero.LinkReader); ok {
+			e.Target, _ = lr.ReadlinkIfPossible(p)
+		}
+	}
 	return e
 }
 
@@ -144,7 +162,7 @@ func (s *session) mlstFactsLocked(d *dialect.Dialect, arg, abs string) string {
 	if d.Listing.MLSTFullPath || name == "" {
 		name = abs
 	}
-	e := dialect.EntryOf(fi)
+	e := entryOf(s.srv.fs, abs, fi)
 	return d.MLST(e, name, dialect.ListOptions{User: s.user, Group: s.user})
 }
 

@@ -3,8 +3,12 @@ package server
 import (
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"time"
+
+	"github.com/mockftpd/mockftpd/dialect"
+	"github.com/mockftpd/mockftpd/journal"
 )
 
 var errNoReuse = errors.New("the data connection did not resume the control connection's TLS session")
@@ -26,7 +30,7 @@ func (s *session) requireReuse(tc *tls.Conn, raw net.Conn, tr *transfer) error {
 	s.mu.Lock()
 	if speaks(tr.cmd, false) && !s.stalled {
 		s.emitLocked(tr.cmd, s.startLocked(d, tr.cmd, s.varsLocked(d, tr.cmd, reply{})))
-		s.dia.prelim, s.dia.started = true, true
+		s.dia.prelim, s.dia.started, s.dia.began = true, true, time.Now()
 	}
 	s.mu.Unlock()
 	tr.hold(raw) // ABOR or the session's end stops the handshake
@@ -63,4 +67,75 @@ func (s *session) dialectRefusesAUTH(cmd *command, mech string) bool {
 	cmd.own = true
 	s.answer(cmd, dialectReply(r))
 	return true
+}
+
+// cmdCCC clears TLS on the control connection where the dialect
+// implements CCC (ProFTPD, pure-ftpd, IIS): its reply over TLS, then
+// close_notify both ways (RFC 4217 12.3), and the session goes on in
+// plain text. Elsewhere ftpserverlib answers (it lacks CCC), in the
+// dialect's words.
+func (s *session) cmdCCC(cmd *command) {
+	d := s.dialectIn()
+	s.mu.Lock()
+	tc, onTLS := s.conn.(*tls.Conn)
+	var r dialect.Reply
+	ok := false
+	if d != nil && onTLS && speaks(cmd, true) {
+		r, ok = d.Reply("CCC", dialect.TLSOn, nil)
+	}
+	if !ok || r.Code()/100 != 2 {
+		s.mu.Unlock()
+		s.forward(cmd, cmd.line())
+		return
+	}
+	cmd.own = true
+	s.replyLocked(cmd, dialectReply(r))
+	_ = s.raw.SetWriteDeadline(time.Now().Add(time.Second))
+	err := tc.CloseWrite()
+	_ = s.raw.SetWriteDeadline(time.Time{})
+	s.mu.Unlock()
+	_ = s.raw.SetReadDeadline(time.Now().Add(s.srv.cfg.DataTimeout))
+	for err == nil { // what the client sent before its close_notify is dropped
+		if l := s.in.readLine(); l.err != nil {
+			if !errors.Is(l.err, io.EOF) {
+				err = l.err
+			}
+			break
+		}
+	}
+	if err != nil {
+		s.debugf("CCC: TLS closure failed", "err", err)
+		s.end(journal.ReasonTLSFailed, closeNow)
+		return
+	}
+	s.armIdle()
+	s.mu.Lock()
+	s.conn, s.tlsControl = s.raw, false
+	s.mu.Unlock()
+	s.in = newLineReader(s.raw, s.srv.cfg.MaxLineLength+2)
+}
+
+// recordReader reads a TLS stream for the control connection's tls.Conn
+// one record at a time, never past a record's end: after CCC the plain
+// text the client sends right behind its close_notify is still unread
+// (tls.Conn would otherwise buffer it and lose it).
+type recordReader struct {
+	r    io.Reader
+	hdr  [5]byte // the record header being read
+	nh   int     // its bytes read so far
+	left int     // the bytes of the current record's body still to read
+}
+
+func (rr *recordReader) Read(p []byte) (int, error) {
+	if rr.left == 0 { // at a record header: read it, and no further
+		n, err := rr.r.Read(p[:min(len(p), len(rr.hdr)-rr.nh)])
+		copy(rr.hdr[rr.nh:], p[:n])
+		if rr.nh += n; rr.nh == len(rr.hdr) {
+			rr.nh, rr.left = 0, int(rr.hdr[3])<<8|int(rr.hdr[4])
+		}
+		return n, err
+	}
+	n, err := rr.r.Read(p[:min(len(p), rr.left)])
+	rr.left -= n
+	return n, err
 }
