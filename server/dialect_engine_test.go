@@ -113,6 +113,12 @@ func TestDialectRepliesByOutcome(t *testing.T) {
 			{"TYPE I", 200, "Type set to I."},
 			{"SIZE /pub/a.txt", 213, "8"},
 		},
+		"serv-u": { // its FEAT lists MODE Z; mockftpd does not compress: 504, as Serv-U without it
+			{"USER bob", 331, "User name okay, need password."},
+			{"PASS x", 230, ""},
+			{"MODE Z", 504, ""},
+			{"MODE S", 200, ""},
+		},
 		"iis": {
 			{"USER bob", 331, "Password required"},
 			{"PASS x", 230, "User logged in."},
