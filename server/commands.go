@@ -182,7 +182,7 @@ func (s *session) cmdAUTH(cmd *command) {
 	cmd.finalUsed = true
 	s.replyLocked(cmd, r)
 	s.mu.Unlock()
-	if r.code == 234 && !s.startTLS(mech == "TLS-P" || mech == "SSL") {
+	if r.code == 234 && !s.startTLS(s.authProtects(mech)) { // dialect_tls.go
 		s.end(journal.ReasonTLSFailed, closeNow)
 	}
 }

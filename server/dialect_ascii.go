@@ -62,7 +62,8 @@ func (s *session) internalLocked(line string) {
 
 // dialectRefuses answers a transfer command the dialect refuses before
 // any data connection: "VERB refused" (ProFTPD's APPE), "RETR
-// ascii-rest" (a download resumed in TYPE A, vsftpd and pure-ftpd).
+// ascii-rest" (a download resumed in TYPE A, vsftpd and pure-ftpd),
+// "PROT required" (TLS.RequirePROTP), "RETR is-dir".
 func (s *session) dialectRefuses(cmd *command) bool {
 	d := s.dialectIn()
 	if d == nil || !speaks(cmd, true) {
@@ -73,6 +74,9 @@ func (s *session) dialectRefuses(cmd *command) bool {
 	r, ok := d.Reply(cmd.verb, dialect.Refused, vars)
 	if !ok && s.dia.ascii() && s.dia.rest > 0 {
 		r, ok = d.Reply(cmd.verb, dialect.ASCIIRest, vars)
+	}
+	if !ok && d.TLS.RequirePROTP && s.tlsControl && !s.protP {
+		r, ok = d.Reply("PROT", "required", vars) // a transfer over FTPS without PROT P
 	}
 	if fi, err := s.srv.fs.Stat(vars["path"]); !ok && cmd.verb == "RETR" && err == nil && fi.IsDir() {
 		r, ok = d.Reply(cmd.verb, dialect.IsDir, vars) // refused before the 1xx, not after

@@ -69,6 +69,16 @@ func (s *session) dialectRefusesAUTH(cmd *command, mech string) bool {
 	return true
 }
 
+// authProtects reports whether AUTH mech protects data connections
+// without PROT P: TLS-P does; SSL does in the old semantics, unless the
+// dialect in force says otherwise (TLS.SSLIsPROTP).
+func (s *session) authProtects(mech string) bool {
+	if d := s.dialectIn(); d != nil && mech == "SSL" {
+		return d.TLS.SSLIsPROTP
+	}
+	return mech == "TLS-P" || mech == "SSL"
+}
+
 // cmdCCC clears TLS on the control connection where the dialect
 // implements CCC (ProFTPD, pure-ftpd, IIS): its reply over TLS, then
 // close_notify both ways (RFC 4217 12.3), and the session goes on in
