@@ -97,8 +97,8 @@ func (st *dialectState) ascii() bool { return !st.binary }
 func (s *session) dialectIn() *dialect.Dialect { return s.srv.effective().dialect }
 
 // speaks reports whether the dialect rewrites cmd's final (or
-// preliminary) reply: rules win, and so do the engine's own replies to
-// a strict replay's uncovered commands.
+// preliminary) reply: rules win, and so do the engine's own complete
+// answers (a strict replay's refusal, a reply the dialect gave itself).
 func speaks(cmd *command, final bool) bool {
 	if cmd == nil || cmd.internal || cmd.own {
 		return false
@@ -126,7 +126,7 @@ func (s *session) speakLocked(cmd *command, r reply) reply {
 		return s.greetingLocked(d, r)
 	}
 	vars := s.varsLocked(d, cmd, r)
-	if isUnknown(verb, r) || !d.Knows(verb) {
+	if isUnknown(r) || !d.Knows(verb) {
 		if d.Unknown == "" {
 			return r
 		}
@@ -178,7 +178,7 @@ func (s *session) afterSpeakLocked() {
 
 // isUnknown reports whether r is ftpserverlib's reply to a command it
 // does not know.
-func isUnknown(verb string, r reply) bool {
+func isUnknown(r reply) bool {
 	return r.code == 500 && strings.HasPrefix(r.text(), "Unknown command")
 }
 

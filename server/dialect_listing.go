@@ -218,7 +218,7 @@ func fsOutcome(err error) string {
 // noteFsErr keeps the filesystem's error for the command under way (the
 // dialect's failure texts tell missing files from refused ones).
 func (s *session) noteFsErr(err error) {
-	if err == nil {
+	if err == nil || s.dialectIn() == nil {
 		return
 	}
 	s.mu.Lock()
