@@ -16,14 +16,17 @@ import (
 	"github.com/jlaffaye/ftp"
 
 	"github.com/mockftpd/mockftpd/dialect"
+	"github.com/mockftpd/mockftpd/ftptest"
 	"github.com/mockftpd/mockftpd/internal/ftpstub"
 	"github.com/mockftpd/mockftpd/internal/realclient"
 	"github.com/mockftpd/mockftpd/internal/testclient"
 	"github.com/mockftpd/mockftpd/internal/testtool"
+	"github.com/mockftpd/mockftpd/server"
 )
 
-// Every dialect's listings, served as the dialect writes them, must be
-// read right by the clients people use: jlaffaye/ftp (LIST, MLSD, NLST),
+// Every dialect's listings, served as the dialect writes them (by a stub
+// sending the dialect's bytes, and by mockftpd with the dialect, through
+// its data path), must be read right by the clients people use: jlaffaye/ftp (LIST, MLSD, NLST),
 // lftp (LIST and MLSD) and libcurl's listing parser (its wildcard
 // downloads: LIST only, it has no MLSD parser). Where a client cannot
 // read what a real server sends, the test says so (clientLimits) and the
@@ -155,28 +158,83 @@ func compareParsed(t *testing.T, client, dialectName, verb string, got, exp []pa
 	}
 }
 
-// eachListing runs read, in parallel per dialect, for each of the
-// dialect's listing commands (LIST, and MLSD where it has one), served by
-// a stub of its own.
-func eachListing(t *testing.T, read func(t *testing.T, d *dialect.Dialect, srv *ftpstub.Server, es []dialect.Entry, now time.Time, mlsd bool)) {
+// listingServer serves a dialect's listings of /pub: a stub sending the
+// dialect's bytes (the dialect's format alone), or mockftpd with the
+// dialect (the engine's listing path: the bytes a user's client gets).
+type listingServer struct {
+	Addr     string
+	Commands func() []string
+}
+
+// servers are the two ways a dialect's listings are served.
+var servers = []string{"stub", "mockftpd"}
+
+func serveListing(t *testing.T, via string, d *dialect.Dialect, es []dialect.Entry, now time.Time) listingServer {
+	if via == "stub" {
+		srv := ftpstub.Start(t, site(d, es, now))
+		return listingServer{Addr: srv.Addr, Commands: srv.Commands}
+	}
+	srv := ftptest.New(t, ftptest.WithConfig(func(c *server.Config) { c.Dialect = d.Name }))
+	fsys := srv.Fs()
+	if err := fsys.MkdirAll("/pub", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range es {
+		p := "/pub/" + e.Name
+		if e.Mode.IsDir() {
+			if err := fsys.MkdirAll(p, e.Mode.Perm()); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			f, err := fsys.Create(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Truncate(e.Size); err != nil { // memfs keeps big.bin sparse
+				t.Fatal(err)
+			}
+			_ = f.Close()
+		}
+		if err := fsys.Chmod(p, e.Mode.Perm()); err != nil {
+			t.Fatal(err)
+		}
+		if err := fsys.Chtimes(p, e.ModTime, e.ModTime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return listingServer{Addr: srv.Addr(), Commands: func() []string {
+		var out []string
+		for _, e := range srv.Journal() {
+			out = append(out, strings.TrimSpace(e.Command+" "+e.Arg))
+		}
+		return out
+	}}
+}
+
+// eachListing runs read, in parallel per dialect and server (the stub,
+// mockftpd), for each of the dialect's listing commands (LIST, and MLSD
+// where it has one).
+func eachListing(t *testing.T, read func(t *testing.T, d *dialect.Dialect, srv listingServer, es []dialect.Entry, now time.Time, mlsd bool)) {
 	now := time.Now().UTC()
 	es := clientEntries(now)
 	for _, d := range dialect.All() {
-		t.Run(d.Name, func(t *testing.T) {
-			t.Parallel()
-			srv := ftpstub.Start(t, site(d, es, now))
-			read(t, d, srv, es, now, false)
-			if d.Listing.Facts != nil {
-				read(t, d, srv, es, now, true)
-			}
-		})
+		for _, via := range servers {
+			t.Run(d.Name+"/"+via, func(t *testing.T) {
+				t.Parallel()
+				srv := serveListing(t, via, d, es, now)
+				read(t, d, srv, es, now, false)
+				if d.Listing.Facts != nil {
+					read(t, d, srv, es, now, true)
+				}
+			})
+		}
 	}
 }
 
 func verbOf(mlsd bool) string { return map[bool]string{false: "LIST", true: "MLSD"}[mlsd] }
 
 func TestDialectListingsParseInJlaffaye(t *testing.T) {
-	eachListing(t, func(t *testing.T, d *dialect.Dialect, srv *ftpstub.Server, es []dialect.Entry, now time.Time, mlsd bool) {
+	eachListing(t, func(t *testing.T, d *dialect.Dialect, srv listingServer, es []dialect.Entry, now time.Time, mlsd bool) {
 		opts := []ftp.DialOption{ftp.DialWithLocation(time.UTC)}
 		if !mlsd {
 			opts = append(opts, ftp.DialWithDisabledMLSD(true))
@@ -214,12 +272,13 @@ func TestDialectListingsParseInJlaffaye(t *testing.T) {
 
 func TestDialectListingsParseInLFTP(t *testing.T) {
 	realclient.Require(t, realclient.LFTP)
-	eachListing(t, func(t *testing.T, d *dialect.Dialect, srv *ftpstub.Server, es []dialect.Entry, now time.Time, mlsd bool) {
+	eachListing(t, func(t *testing.T, d *dialect.Dialect, srv listingServer, es []dialect.Entry, now time.Time, mlsd bool) {
 		verb := verbOf(mlsd)
 		s := realclient.Session{Addr: srv.Addr, User: "bob", Password: "secret"}
 		r := s.LFTP(t,
 			"set ftp:use-mlsd "+map[bool]string{false: "off", true: "on"}[mlsd],
 			"set ftp:timezone UTC",
+			"set ftp:use-mdtm off", // the listing's own times, not MDTM's (mockftpd answers MDTM)
 			"cls -1 -a -B -F -s --block-size=1 --filesize --date --time-style=%Y-%m-%dT%H:%M:%S /pub/")
 		if r.Exit != 0 {
 			t.Fatalf("lftp %s: %s\nstdout: %s\ncommands: %q", verb, r.Observed(), r.Stdout, srv.Commands())
@@ -304,46 +363,48 @@ func TestDialectListingsParseInCurl(t *testing.T) {
 	now := time.Now().UTC()
 	es := clientEntries(now)
 	for _, d := range dialect.All() {
-		t.Run(d.Name, func(t *testing.T) {
-			t.Parallel()
-			srv := ftpstub.Start(t, site(d, es, now))
-			cmd := exec.Command(python, script, "ftp://"+srv.Addr+"/pub/*")
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("libcurl wildcard listing: %v\n%s\ncommands: %q", err, out, srv.Commands())
-			}
-			var ps []parsed
-			for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-				if l == "" {
-					continue
+		for _, via := range servers {
+			t.Run(d.Name+"/"+via, func(t *testing.T) {
+				t.Parallel()
+				srv := serveListing(t, via, d, es, now)
+				cmd := exec.Command(python, script, "ftp://"+srv.Addr+"/pub/*")
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("libcurl wildcard listing: %v\n%s\ncommands: %q", err, out, srv.Commands())
 				}
-				var e struct {
-					Name, Time string
-					Type       int
-					Size       int64
+				var ps []parsed
+				for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+					if l == "" {
+						continue
+					}
+					var e struct {
+						Name, Time string
+						Type       int
+						Size       int64
+					}
+					if err := json.Unmarshal([]byte(l), &e); err != nil {
+						t.Fatalf("%q: %v", l, err)
+					}
+					p := parsed{Name: e.Name, Dir: e.Type == 1, Size: e.Size}
+					if p.Dir {
+						p.Size = -1
+					}
+					p.Time = e.Time // libcurl keeps the listing's own text
+					ps = append(ps, p)
 				}
-				if err := json.Unmarshal([]byte(l), &e); err != nil {
-					t.Fatalf("%q: %v", l, err)
+				// libcurl does not read times: compare names, kinds and sizes
+				exp := want(d, es, now, false)
+				for i := range exp {
+					exp[i].Time = ""
 				}
-				p := parsed{Name: e.Name, Dir: e.Type == 1, Size: e.Size}
-				if p.Dir {
-					p.Size = -1
+				for i := range ps {
+					if ps[i].Time == "" {
+						t.Errorf("libcurl read no time for %s", ps[i].Name)
+					}
+					ps[i].Time = ""
 				}
-				p.Time = e.Time // libcurl keeps the listing's own text
-				ps = append(ps, p)
-			}
-			// libcurl does not read times: compare names, kinds and sizes
-			exp := want(d, es, now, false)
-			for i := range exp {
-				exp[i].Time = ""
-			}
-			for i := range ps {
-				if ps[i].Time == "" {
-					t.Errorf("libcurl read no time for %s", ps[i].Name)
-				}
-				ps[i].Time = ""
-			}
-			compareParsed(t, "curl", d.Name, "LIST", ps, exp)
-		})
+				compareParsed(t, "curl", d.Name, "LIST", ps, exp)
+			})
+		}
 	}
 }

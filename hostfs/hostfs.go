@@ -258,6 +258,14 @@ func (fs *Fs) LstatIfPossible(name string) (os.FileInfo, bool, error) {
 	return fi, true, fs.fail("lstat", virtual, err)
 }
 
+// ReadlinkIfPossible implements afero.LinkReader: the target of a
+// symbolic link, as stored (listings show it).
+func (fs *Fs) ReadlinkIfPossible(name string) (string, error) {
+	virtual, rel := names(name)
+	t, err := fs.root.Readlink(rel)
+	return t, fs.fail("readlink", virtual, err)
+}
+
 // Chmod changes the permission bits of the named file.
 func (fs *Fs) Chmod(name string, mode os.FileMode) error {
 	virtual, rel := names(name)

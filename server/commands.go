@@ -38,6 +38,10 @@ var engineCommands = map[string]func(*session, *command){
 	"SITE": (*session).cmdSITE, // listing.go
 	"MKD":  (*session).cmdMKD,  // fixes.go
 	"XMKD": (*session).cmdMKD,
+	"TYPE": (*session).cmdTYPE, // dialect.go
+	"REST": (*session).cmdREST, // dialect_ascii.go
+	"SIZE": (*session).cmdSIZE,
+	"CCC":  (*session).cmdCCC, // dialect_tls.go
 }
 
 // newCommand makes a command that arrived at at, with its journal entry.
@@ -106,6 +110,7 @@ func (s *session) refuseUncovered(cmd *command, req rules.Request) {
 		miss = &journal.NearMiss{Rule: r.Label(), Why: why}
 	}
 	cmd.entry.NearMiss = miss // not shared yet: no lock
+	cmd.own = true
 	s.answer(cmd, newReply(502, "Command not covered by the recording (strict replay)"))
 }
 
@@ -119,6 +124,10 @@ func (s *session) dispatch(cmd *command) {
 	}
 	if h := engineCommands[cmd.verb]; h != nil {
 		h(s, cmd)
+		return
+	}
+	if !upstreamVerbs[cmd.verb] {
+		s.answer(cmd, unknownCommand(cmd.verb)) // upstream.go
 		return
 	}
 	s.forward(cmd, cmd.line())
@@ -150,6 +159,9 @@ func (s *session) cmdAUTH(cmd *command) {
 		return
 	}
 	mech := strings.ToUpper(strings.TrimSpace(cmd.arg))
+	if s.dialectRefusesAUTH(cmd, mech) { // dialect_tls.go
+		return
+	}
 	s.mu.Lock()
 	already := s.tlsControl
 	s.mu.Unlock()
@@ -170,7 +182,7 @@ func (s *session) cmdAUTH(cmd *command) {
 	cmd.finalUsed = true
 	s.replyLocked(cmd, r)
 	s.mu.Unlock()
-	if r.code == 234 && !s.startTLS(mech == "TLS-P" || mech == "SSL") {
+	if r.code == 234 && !s.startTLS(s.authProtects(mech)) { // dialect_tls.go
 		s.end(journal.ReasonTLSFailed, closeNow)
 	}
 }
@@ -267,6 +279,9 @@ func (s *session) loginLocked() {
 
 // cmdPASS logs the session in when the real server says 230.
 func (s *session) cmdPASS(cmd *command) {
+	if s.dialectPASS(cmd) { // dialect.go
+		return
+	}
 	cmd.final = func(r reply) reply {
 		if r.code == 230 {
 			s.loginLocked()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/afero"
 
+	"github.com/mockftpd/mockftpd/dialect"
 	"github.com/mockftpd/mockftpd/journal"
 	"github.com/mockftpd/mockftpd/memfs"
 	"github.com/mockftpd/mockftpd/scenario"
@@ -245,6 +246,9 @@ type effective struct {
 	idle   time.Duration
 	users  []User
 	strict bool // the Config's or the scenario's
+	// dialect is the server product spoken beneath the scenario (the
+	// scenario's settings.dialect, else the Config's; see withDialect).
+	dialect *dialect.Dialect
 }
 
 // resolve is the one precedence rule between a Config and a scenario: what
@@ -252,6 +256,7 @@ type effective struct {
 // leaves out comes from the Config.
 func resolve(cfg *Config, sc *scenario.Scenario) *effective {
 	e := &effective{banner: cfg.Banner, idle: cfg.IdleTimeout, users: cfg.Users, strict: cfg.Strict || sc.Settings.Strict}
+	e.dialect, _ = dialect.Lookup(sc.Settings.Dialect)
 	if b := sc.Settings.Banner; b != "" {
 		e.banner = b
 	}

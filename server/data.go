@@ -192,7 +192,11 @@ func (s *session) openData(raw net.Conn, tr *transfer, closed <-chan struct{}) (
 			_ = raw.Close()
 			return nil, err
 		}
-		c = tls.Server(raw, cfg)
+		tc := tls.Server(raw, cfg)
+		if err := s.requireReuse(tc, raw, tr); err != nil { // dialect_tls.go
+			return nil, err
+		}
+		c = tc
 	}
 	switch after, cut := f.Cut(); {
 	case f != nil && (f.Refuse == scenario.RefuseClose || f.Refuse == scenario.RefuseReset):

@@ -9,9 +9,9 @@ import (
 	"github.com/mockftpd/mockftpd/server"
 )
 
-// A dialect's settings part is in force before the engine speaks it: its
-// greeting, SYST, FEAT, and 502 for the commands the product lacks, under
-// the scenario's own settings.
+// A dialect's settings part: its greeting, SYST, FEAT, and its unknown
+// command reply for the commands the product lacks, under the scenario's
+// own settings.
 func TestDialectSettings(t *testing.T) {
 	srv := ftptest.New(t, ftptest.WithConfig(func(c *server.Config) { c.Dialect = "filezilla-server" }))
 	c := rawDial(t, srv.Addr())
@@ -39,8 +39,10 @@ func TestDialectSettings(t *testing.T) {
 	}
 	c.Cmd(331, "USER a")
 	c.Cmd(230, "PASS b")
-	c.Cmd(502, "FEAT")
-	c.Cmd(502, "MLST /")
+	if got := c.Cmd(500, "FEAT"); got != "'FEAT': command not understood." {
+		t.Errorf("FEAT %q, want wu-ftpd's unknown command", got)
+	}
+	c.Cmd(500, "MLST /")
 	c.Cmd(550, "MLSD")
 	c.Cmd(215, "SYST")
 }

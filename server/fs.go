@@ -234,6 +234,7 @@ func (f *sessionFs) GetHandle(name string, flags int, offset int64) (ftpserver.F
 	}
 	file, err := f.open(name, flags, 0o666, offset)
 	if err != nil {
+		f.sess.noteFsErr(err) // for the dialect's failure texts
 		return nil, err
 	}
 	return file, nil

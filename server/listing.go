@@ -43,6 +43,9 @@ func (s *session) cmdSTAT(cmd *command) {
 		s.forward(cmd, cmd.line())
 		return
 	}
+	if s.dialectSTAT(cmd) {
+		return
+	}
 	p := s.absPath(cmd.arg)
 	fi, err := s.srv.fs.Stat(p)
 	if err != nil {

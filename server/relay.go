@@ -24,6 +24,7 @@ type command struct {
 	step      *scenario.Step // the step of the rule that fired, if any
 	internal  bool           // the engine's own command to ftpserverlib: its replies are not relayed
 	finalUsed bool           // the step's final reply was used already (AUTH)
+	own       bool           // the engine's own complete answer: no dialect rewrites it
 	completed bool
 	transfer  *transfer
 	// final, when set, runs (the lock held) on ftpserverlib's final reply
@@ -116,7 +117,9 @@ func (s *session) relayLocked(cmd *command, r reply) {
 			}
 			return
 		}
-		s.emitLocked(cmd, r)
+		if r, ok := s.speakPrelimLocked(cmd, r); ok { // dialect.go
+			s.emitLocked(cmd, r)
+		}
 		return
 	}
 	if i := slices.Index(s.pending, cmd); i >= 0 {
@@ -212,11 +215,12 @@ func advertised(r reply) (string, bool) {
 // the command.
 func (s *session) replyLocked(cmd *command, r reply) {
 	if !r.preliminary() {
-		r = s.finalLocked(cmd, r)
+		r = s.finalLocked(cmd, s.speakLocked(cmd, r)) // the dialect beneath the rules (dialect.go)
 	}
 	s.emitLocked(cmd, r)
 	if !r.preliminary() {
 		s.completeLocked(cmd)
+		s.afterSpeakLocked()
 	}
 }
 

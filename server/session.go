@@ -74,6 +74,7 @@ type session struct {
 	upClosed   bool      // ftpserverlib closed its end
 	lastLine   time.Time // when the client's last line arrived, for the idle timeout
 	transfer   *transfer // the transfer command under way
+	dia        dialectState
 
 	kick       chan struct{} // a token when a reply was handled or the session is ending
 	closing    atomic.Bool   // the server shuts down: end once nothing is owed

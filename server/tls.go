@@ -29,7 +29,8 @@ func (s *session) startTLS(protP bool) bool {
 	}
 	prev := new(lineReader)
 	*prev = s.in // what it holds is read first; s.in changes below
-	tc := tls.Server(&bufferedConn{Conn: s.raw, r: prev}, cfg)
+	// one TLS record at a time: CCC may end TLS (see recordReader)
+	tc := tls.Server(&bufferedConn{Conn: s.raw, r: &recordReader{r: prev}}, cfg)
 	_ = s.raw.SetDeadline(time.Now().Add(s.srv.cfg.DataTimeout))
 	if err := tc.Handshake(); err != nil {
 		s.debugf("TLS handshake failed", "err", err)

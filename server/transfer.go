@@ -100,11 +100,17 @@ func (s *session) cmdTransfer(cmd *command) {
 		s.refuse425(cmd, fault)
 		return
 	}
+	if s.dialectRefuses(cmd) { // dialect_ascii.go
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.loggedIn {
 		tr := &transfer{sess: s, cmd: cmd, upload: isUpload(cmd.verb), fault: fault, mode: s.dataMode, tls: s.protP,
 			source: faultSource(fault), stop: make(chan struct{}), done: make(chan struct{})}
+		if tr.source == nil {
+			tr.source = s.dialectListingLocked(cmd) // dialect.go: the product's listing format
+		}
 		cmd.transfer, s.transfer = tr, tr
 	}
 	s.forwardLocked(cmd, cmd.line())

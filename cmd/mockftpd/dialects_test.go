@@ -49,5 +49,7 @@ func TestDialectFlag(t *testing.T) {
 	if got := c.Cmd(215, "SYST"); got != "Windows_NT" {
 		t.Errorf("SYST %q", got)
 	}
-	c.Cmd(502, "EPSV")
+	if got := c.Cmd(500, "EPSV"); got != "Command not understood." {
+		t.Errorf("EPSV %q, want IIS's unknown command", got)
+	}
 }
