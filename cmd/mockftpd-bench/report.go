@@ -57,7 +57,7 @@ func (r *runner) collectProfiles() {
 		prof := filepath.Join(dir, fmt.Sprintf("p%d.cpu", i))
 		cmdline := fmt.Sprintf("go test -run xxx -bench '%s' -benchtime %s -cpuprofile cpu.out ./internal/bench/ && go tool pprof -top -nodecount 30 cpu.out", p.bench, p.benchtime)
 		run := exec.Command(bin, "-test.run", "xxx", "-test.bench", p.bench, "-test.benchtime", p.benchtime, "-test.cpuprofile", prof)
-		run.Dir = filepath.Join(root, "bench")
+		run.Dir = filepath.Join(root, "internal", "bench")
 		benchOut, err := run.CombinedOutput()
 		if err != nil {
 			r.profs = append(r.profs, profile{title: p.title, cmd: cmdline, err: fmt.Errorf("%v: %s", err, benchOut)})
