@@ -30,6 +30,7 @@ func (r *runner) evaluate() {
 	x := func(v float64) string { return fmt.Sprintf("%.2f×", v) }
 	rules := []rule{
 		{"STOR 256 MiB", "STOR 256 MiB vs raw TCP stream", "≥ 0.75× limit", func(f figure) (string, bool) { v := f.ratio(f.l); return x(v), v >= 0.75 }},
+		{"STOR 256 MiB vs the raw stream into fresh", "STOR 256 MiB vs raw TCP into fresh memory (the storing limit)", "≥ 0.75× that limit", func(f figure) (string, bool) { v := f.ratio(f.l); return x(v), v >= 0.75 }},
 		{"RETR 256 MiB", "RETR 256 MiB vs raw TCP stream", "≥ 0.85× limit", func(f figure) (string, bool) { v := f.ratio(f.l); return x(v), v >= 0.85 }},
 		{"Resident after", "Resident memory after deleting uploads", "≤ idle + 64 MiB", func(f figure) (string, bool) {
 			return fmt.Sprintf("+%.1f MiB", f.m), f.m <= 64
