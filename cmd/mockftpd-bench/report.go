@@ -27,6 +27,9 @@ var profiled = []struct {
 	{"NOOP round trip, baseline (bare ftpserverlib)", "^BenchmarkNOOP$/^baseline$", "20000x"},
 	{"1 KiB STOR, baseline (bare ftpserverlib)", "^BenchmarkSmallStor$/^baseline$", "3000x"},
 	{"1 KiB STOR, mockftpd", "^BenchmarkSmallStor$/^mockftpd$", "3000x"},
+	{"1 KiB RETR, baseline (bare ftpserverlib)", "^BenchmarkSmallRetr$/^baseline$", "3000x"},
+	{"1 KiB RETR, mockftpd", "^BenchmarkSmallRetr$/^mockftpd$", "3000x"},
+	{"STOR 256 MiB, mockftpd", "^BenchmarkStor256MiB$/^mockftpd$", "3x"},
 	{"LIST of 1,000 files, baseline (bare ftpserverlib)", "^BenchmarkList1000$/^LIST$/^baseline$", "300x"},
 	{"LIST of 1,000 files, mockftpd", "^BenchmarkList1000$/^LIST$/^mockftpd$", "300x"},
 }
