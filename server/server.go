@@ -120,6 +120,10 @@ func Start(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	s.ln = ln
+	if cfg.PassivePorts.Start == 0 && onIPv4(ln.Addr()) {
+		// named passive ports instead of port 0 (see passivePorts)
+		settings.PassiveTransferPortRange = ephemeralPorts()
+	}
 	s.control = &controlListener{srv: s, ln: ln}
 	settings.Listener = s.control
 	s.ftp = ftpserver.NewFtpServer(&driver{srv: s, settings: settings})

@@ -689,3 +689,30 @@ func TestPassivePortsAndPublicHost(t *testing.T) {
 		t.Fatal("an IPv6 public host was accepted for PASV")
 	}
 }
+
+// TestPassivePortsNamed: without a configured range, an IPv4 server binds
+// named passive ports (odd offsets of the ephemeral range, see
+// passivePorts), a new one per EPSV, and transfers work through them.
+func TestPassivePortsNamed(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t)
+	if err := srv.WriteFile("/f.txt", []byte("named ports")); err != nil {
+		t.Fatal(err)
+	}
+	c := rawDial(t, srv.Addr())
+	c.Login("u", "p")
+	seen := map[string]bool{}
+	for range 3 {
+		msg := c.Cmd(229, "EPSV")
+		seen[msg] = true
+	}
+	if len(seen) != 3 {
+		t.Fatalf("three EPSV replies named %d different ports: %v", len(seen), seen)
+	}
+	jc := login(t, srv.Addr(), "u", "p")
+	for range 3 {
+		if got, err := retr(jc, "/f.txt", 0); err != nil || string(got) != "named ports" {
+			t.Fatalf("RETR: %q, %v", got, err)
+		}
+	}
+}

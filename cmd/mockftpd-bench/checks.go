@@ -30,6 +30,7 @@ func (r *runner) evaluate() {
 	x := func(v float64) string { return fmt.Sprintf("%.2f×", v) }
 	rules := []rule{
 		{"STOR 256 MiB", "STOR 256 MiB vs raw TCP stream", "≥ 0.75× limit", func(f figure) (string, bool) { v := f.ratio(f.l); return x(v), v >= 0.75 }},
+		{"STOR 256 MiB vs the raw stream into fresh", "STOR 256 MiB vs raw TCP into fresh memory (the storing limit)", "≥ 0.75× that limit", func(f figure) (string, bool) { v := f.ratio(f.l); return x(v), v >= 0.75 }},
 		{"RETR 256 MiB", "RETR 256 MiB vs raw TCP stream", "≥ 0.85× limit", func(f figure) (string, bool) { v := f.ratio(f.l); return x(v), v >= 0.85 }},
 		{"Resident after", "Resident memory after deleting uploads", "≤ idle + 64 MiB", func(f figure) (string, bool) {
 			return fmt.Sprintf("+%.1f MiB", f.m), f.m <= 64
@@ -42,14 +43,22 @@ func (r *runner) evaluate() {
 		{"NOOP round trip, 10,000 rules naming the measured", "10,000 non-matching rules (same verbs)", "≤ 1.10× the 1-rule figure", func(f figure) (string, bool) { v := f.ratio(f.b); return x(v), v <= 1.10 }},
 		{"NOOP round trip, 10,000 rules naming other", "10,000 non-matching rules (other verbs)", "≤ 1.10× the 1-rule figure", func(f figure) (string, bool) { v := f.ratio(f.b); return x(v), v <= 1.10 }},
 		{"LIST of 1,000", "LIST of 1,000 files", "≤ 0.5× baseline", func(f figure) (string, bool) { v := f.ratio(f.b); return x(v), v <= 0.5 }},
-		{"1 KiB STOR", "1 KiB STOR rate", "≥ 1.5× baseline", func(f figure) (string, bool) { v := f.ratio(f.b); return x(v), v >= 1.5 }},
-		{"1 KiB RETR", "1 KiB RETR rate", "≥ 1.5× baseline", func(f figure) (string, bool) { v := f.ratio(f.b); return x(v), v >= 1.5 }},
+		{"200 sessions at once: errors", "200 sessions at once: errors", "0", func(f figure) (string, bool) { return fmt.Sprintf("%.0f", f.m), f.m == 0 }},
 		{"500 sessions at once: errors", "500 sessions at once: errors", "0", func(f figure) (string, bool) { return fmt.Sprintf("%.0f", f.m), f.m == 0 }},
-		{"500 sessions at once (", "500 sessions at once: rate", "≥ baseline", func(f figure) (string, bool) { v := f.ratio(f.b); return x(v), v >= 1 }},
-		{"200 sessions at once (", "200 sessions at once: rate", "≥ baseline", func(f figure) (string, bool) { v := f.ratio(f.b); return x(v), v >= 1 }},
-		{"Memory per held", "Memory per held session", "≤ 1.3× baseline", func(f figure) (string, bool) { v := f.ratio(f.b); return x(v), v <= 1.3 }},
+		{"200 sessions at once (", "200 sessions at once: rate", "≥ 1.5× baseline", func(f figure) (string, bool) { v := f.ratio(f.b); return x(v), v >= 1.5 }},
+		{"500 sessions at once (", "500 sessions at once: rate", "≥ 1.5× baseline", func(f figure) (string, bool) { v := f.ratio(f.b); return x(v), v >= 1.5 }},
+		{"Memory per held", "Memory per held idle session", "≤ baseline", func(f figure) (string, bool) { v := f.ratio(f.b); return x(v), v <= 1 }},
 		{"Embedded start-to-ready", "Embedded start-to-ready", "< 1 ms median", func(f figure) (string, bool) { return fmt.Sprintf("%.2f ms", f.m), f.m < 1 }},
 		{"100 servers in parallel: errors", "100 servers started in parallel", "no error", func(f figure) (string, bool) { return fmt.Sprintf("%.0f errors", f.m), f.m == 0 }},
+	}
+	// the per-transfer issue: 1 KiB transfers at least at pure-ftpd's rate
+	// when it ran beside, else ≥ 1.6× bare ftpserverlib
+	for _, verb := range []string{"STOR", "RETR"} {
+		fig, want, min := "1 KiB "+verb+" per second", "≥ 1.6× baseline", 1.6
+		if _, ok := r.find(fig + ", pure-ftpd"); ok {
+			fig, want, min = fig+", pure-ftpd", "≥ pure-ftpd's rate", 1
+		}
+		rules = append(rules, rule{fig, "1 KiB " + verb + " rate", want, func(f figure) (string, bool) { v := f.ratio(f.b); return x(v), v >= min }})
 	}
 	for _, ru := range rules {
 		f, ok := r.find(ru.fig)

@@ -7,9 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/mockftpd/mockftpd/internal/bench"
+	"github.com/mockftpd/mockftpd/internal/realftpd"
 )
 
 // startTargets starts one of each target.
@@ -220,7 +222,13 @@ func (r *runner) transfers() error {
 	size := int64(bench.BigSize)
 	stor := map[string][]float64{}
 	retr := map[string][]float64{}
+	var fresh []float64 // the storing limit, interleaved with the targets
 	for i := range n {
+		d, err := bench.FreshStream(size)
+		if err != nil {
+			return err
+		}
+		fresh = append(fresh, mibps(size, d))
 		for _, k := range bench.Kinds {
 			c, err := bench.DialReady(ts[k].Addr())
 			if err != nil {
@@ -248,6 +256,9 @@ func (r *runner) transfers() error {
 		m: bench.MedianF(stor[bench.Mockftpd]), b: bench.MedianF(stor[bench.Baseline]), l: bench.MedianF(stor[bench.Limit]), note: note})
 	r.add(figure{section: "4", name: "RETR 256 MiB", unit: "MiB/s", higher: true,
 		m: bench.MedianF(retr[bench.Mockftpd]), b: bench.MedianF(retr[bench.Baseline]), l: bench.MedianF(retr[bench.Limit]), note: note})
+	r.add(figure{section: "4", name: "STOR 256 MiB vs the raw stream into fresh memory", unit: "MiB/s", higher: true,
+		m: bench.MedianF(stor[bench.Mockftpd]), b: bench.MedianF(stor[bench.Baseline]), l: bench.MedianF(fresh),
+		note: fmt.Sprintf("median of %d; limit: raw loopback TCP received into 1 MiB chunks fresh from the OS (`bench.FreshStream`)", n)})
 	return nil
 }
 
@@ -299,19 +310,28 @@ func (r *runner) small() error {
 		return err
 	}
 	defer closeAll()
+	kinds := bench.Kinds
+	dirs := map[string]string{} // where each target stores and reads
+	peer, closePeer := r.peer()
+	if peer != nil {
+		defer closePeer()
+		cs[pureFTPd] = peer
+		kinds = append(slices.Clone(kinds), pureFTPd)
+		dirs[pureFTPd] = "/up" // its root is read-only
+	}
 	rounds, per := r.reps(9, 3), r.reps(300, 50)
 	stor := map[string][]float64{}
 	retr := map[string][]float64{}
 	for range rounds {
-		for _, k := range bench.Kinds {
-			v, err := bench.SmallStorRate(cs[k], "/up-", per)
+		for _, k := range kinds {
+			v, err := bench.SmallStorRate(cs[k], dirs[k]+"/up-", per)
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", k, err)
 			}
 			stor[k] = append(stor[k], v)
-			v, err = bench.SmallRetrRate(cs[k], "/small", per)
+			v, err = bench.SmallRetrRate(cs[k], dirs[k]+"/small", per)
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: %w", k, err)
 			}
 			retr[k] = append(retr[k], v)
 		}
@@ -321,7 +341,46 @@ func (r *runner) small() error {
 		m: bench.MedianF(stor[bench.Mockftpd]), b: bench.MedianF(stor[bench.Baseline]), l: bench.MedianF(stor[bench.Limit]), note: note})
 	r.add(figure{section: "4", name: "1 KiB RETR per second", unit: "/s", higher: true,
 		m: bench.MedianF(retr[bench.Mockftpd]), b: bench.MedianF(retr[bench.Baseline]), l: bench.MedianF(retr[bench.Limit]), note: note})
+	if peer != nil {
+		pnote := "×baseline column is ×pure-ftpd (Debian, run by `internal/realftpd`), measured in the same rounds; " + note
+		r.add(figure{section: "4", name: "1 KiB STOR per second, pure-ftpd as the baseline", unit: "/s", higher: true,
+			m: bench.MedianF(stor[bench.Mockftpd]), b: bench.MedianF(stor[pureFTPd]), l: math.NaN(), note: pnote})
+		r.add(figure{section: "4", name: "1 KiB RETR per second, pure-ftpd as the baseline", unit: "/s", higher: true,
+			m: bench.MedianF(retr[bench.Mockftpd]), b: bench.MedianF(retr[pureFTPd]), l: math.NaN(), note: pnote})
+	}
 	return nil
+}
+
+// pureFTPd names the peer in the 1 KiB figures.
+const pureFTPd = "pure-ftpd"
+
+// peer starts pure-ftpd, the issue's reference for small transfers, when
+// it is installed, and returns a client logged in to it, ready to
+// transfer; nil (with a note in the report) when it cannot run.
+func (r *runner) peer() (*bench.Client, func()) {
+	s, stop, err := realftpd.Run(realftpd.PureFTPd, realftpd.Options{Files: map[string]string{
+		"up/":      "",
+		"up/small": string(bench.PatternBytes(bench.SmallSize)),
+	}})
+	if err != nil {
+		r.notes = append(r.notes, "1 KiB figures without pure-ftpd: "+err.Error()+" (scripts/install-ftp-servers.sh installs it)")
+		return nil, nil
+	}
+	c, err := bench.Dial(s.Addr)
+	if err == nil {
+		if err = c.LoginAs(s.User, s.Password); err == nil {
+			err = c.Expect(200, "TYPE I")
+		}
+		if err != nil {
+			_ = c.Close()
+		}
+	}
+	if err != nil {
+		stop()
+		r.notes = append(r.notes, "1 KiB figures without pure-ftpd: "+err.Error())
+		return nil, nil
+	}
+	return c, func() { _ = c.Close(); stop() }
 }
 
 // 5. sessions opened at once

@@ -20,6 +20,7 @@ import (
 
 	"github.com/mockftpd/mockftpd/admin"
 	"github.com/mockftpd/mockftpd/dialect"
+	"github.com/mockftpd/mockftpd/memfs"
 	"github.com/mockftpd/mockftpd/scenario"
 	"github.com/mockftpd/mockftpd/scenarios"
 	"github.com/mockftpd/mockftpd/server"
@@ -447,6 +448,13 @@ func serve(ctx context.Context, f *serveFlags, logger *slog.Logger, stderr io.Wr
 
 	logTLSTrust(logger, cfg)
 	var wg sync.WaitGroup
+	if mfs, ok := srv.Fs().(*memfs.Fs); ok {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			releaseMemory(ctx, mfs)
+		}()
+	}
 	var hs *http.Server
 	if adminLn != nil {
 		api := admin.New(srv, adminOpts)

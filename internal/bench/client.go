@@ -91,14 +91,17 @@ func (c *Client) Quit() error {
 	return err
 }
 
-// Login sends USER and PASS.
-func (c *Client) Login() error {
-	code, msg, err := c.Cmd("USER bench")
+// Login sends USER and PASS with the benchmarks' login.
+func (c *Client) Login() error { return c.LoginAs("bench", "bench") }
+
+// LoginAs sends USER and PASS with the given login.
+func (c *Client) LoginAs(user, pass string) error {
+	code, msg, err := c.Cmd("USER " + user)
 	if err != nil {
 		return err
 	}
 	if code == 331 {
-		code, msg, err = c.Cmd("PASS bench")
+		code, msg, err = c.Cmd("PASS " + pass)
 		if err != nil {
 			return err
 		}

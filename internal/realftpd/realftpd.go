@@ -179,24 +179,51 @@ func Start(t testing.TB, kind Kind, opts Options) *Server {
 	if opts.TLS == TLSImplicit && kind == PureFTPd {
 		t.Fatalf("pure-ftpd has no implicit FTPS")
 	}
+	s, stop, err := startRetrying(kind, in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("%s log:\n%s", kind, s.Log())
+		}
+		stop()
+	})
+	return s
+}
+
+// Run starts kind outside a test (the benchmark tool's peers); stop ends
+// it and removes its folder. It fails when the server is not installed or
+// this process is not root.
+func Run(kind Kind, opts Options) (s *Server, stop func(), err error) {
+	in, err := Find(kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	if os.Geteuid() != 0 {
+		return nil, nil, fmt.Errorf("%s runs as root only (it chroots and changes user)", kind)
+	}
+	return startRetrying(kind, in, opts)
+}
+
+func startRetrying(kind Kind, in installation, opts Options) (*Server, func(), error) {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ { // a port taken meanwhile: pick others
-		s, err := start(t, kind, in, opts)
+		s, stop, err := start(kind, in, opts)
 		if err == nil {
-			return s
+			return s, stop, nil
 		}
 		lastErr = err
 	}
-	t.Fatalf("start %s: %v", kind, lastErr)
-	return nil
+	return nil, nil, fmt.Errorf("start %s: %w", kind, lastErr)
 }
 
-func start(t testing.TB, kind Kind, in installation, opts Options) (*Server, error) {
+func start(kind Kind, in installation, opts Options) (*Server, func(), error) {
 	// Not t.TempDir: its folders are 0700, and the servers' users must
 	// reach the tree before they chroot into it.
 	dir, err := os.MkdirTemp("", "realftpd-"+string(kind)+"-")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ok := false
 	defer func() {
@@ -205,7 +232,7 @@ func start(t testing.TB, kind Kind, in installation, opts Options) (*Server, err
 		}
 	}()
 	if err := os.Chmod(dir, 0o755); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The control port and the passive range come from below Linux's
 	// ephemeral range: a port from there (listening on :0) could go to
@@ -213,7 +240,7 @@ func start(t testing.TB, kind Kind, in installation, opts Options) (*Server, err
 	// and the server's readiness check would then reach that listener.
 	port, err := freeRange(11)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pmin := port + 1
 	s := &Server{
@@ -223,19 +250,19 @@ func start(t testing.TB, kind Kind, in installation, opts Options) (*Server, err
 		PassiveMin: pmin, PassiveMax: pmin + 9, TLS: opts.TLS,
 	}
 	if err := seed(s.Root, opts); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if opts.TLS != TLSNone {
 		c, k, err := certgen.PEM()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s.CertPEM = c
 		if err := os.WriteFile(filepath.Join(dir, "cert.pem"), c, 0o600); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := os.WriteFile(filepath.Join(dir, "key.pem"), k, 0o600); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	var cmd *exec.Cmd
@@ -248,11 +275,11 @@ func start(t testing.TB, kind Kind, in installation, opts Options) (*Server, err
 		cmd, err = s.pureFTPd(in, port)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	logf, err := os.OpenFile(s.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer logf.Close()
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -261,7 +288,7 @@ func start(t testing.TB, kind Kind, in installation, opts Options) (*Server, err
 	// killed with the test binary if that dies first (a test timeout)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("run %s: %w", cmd.Path, err)
+		return nil, nil, fmt.Errorf("run %s: %w", cmd.Path, err)
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
@@ -278,17 +305,13 @@ func start(t testing.TB, kind Kind, in installation, opts Options) (*Server, err
 	}
 	if err := waitListening(s.Addr, exited); err != nil {
 		stop()
-		return nil, fmt.Errorf("%w; its log:\n%s", err, s.Log())
+		return nil, nil, fmt.Errorf("%w; its log:\n%s", err, s.Log())
 	}
 	ok = true
-	t.Cleanup(func() {
+	return s, func() {
 		stop()
-		if t.Failed() {
-			t.Logf("%s log:\n%s", kind, s.Log())
-		}
 		_ = os.RemoveAll(dir)
-	})
-	return s, nil
+	}, nil
 }
 
 // seed writes the tree: the root read-only and owned by root, the rest
