@@ -106,7 +106,7 @@ def test_verify(mockftpd):
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines([
         "*mockftpd ftp://127.0.0.1:* journal (last 50)*",
-        "#1 s1 <connect> -> 220 *",
+        "#1 s1 <connect> * -> 220 *",
         "#* s1 STOR /a.csv -> 452 Insufficient storage space   [[]rule: disk full[]]*",
         "*mockftpd ftp://127.0.0.1:* log (last 20 lines)*",
         '*"msg":"mockftpd listening"*',
