@@ -312,12 +312,12 @@ func (r *runner) small() error {
 	defer closeAll()
 	kinds := bench.Kinds
 	dirs := map[string]string{} // where each target stores and reads
-	peer, closePeer := r.peer()
-	if peer != nil {
-		defer closePeer()
-		cs[pureFTPd] = peer
-		kinds = append(slices.Clone(kinds), pureFTPd)
-		dirs[pureFTPd] = "/up" // its root is read-only
+	peers := r.peers()
+	for _, p := range peers {
+		defer p.close()
+		cs[p.name] = p.c
+		kinds = append(slices.Clone(kinds), p.name)
+		dirs[p.name] = "/up" // their roots are read-only
 	}
 	rounds, per := r.reps(9, 3), r.reps(300, 50)
 	stor := map[string][]float64{}
@@ -341,30 +341,52 @@ func (r *runner) small() error {
 		m: bench.MedianF(stor[bench.Mockftpd]), b: bench.MedianF(stor[bench.Baseline]), l: bench.MedianF(stor[bench.Limit]), note: note})
 	r.add(figure{section: "4", name: "1 KiB RETR per second", unit: "/s", higher: true,
 		m: bench.MedianF(retr[bench.Mockftpd]), b: bench.MedianF(retr[bench.Baseline]), l: bench.MedianF(retr[bench.Limit]), note: note})
-	if peer != nil {
-		pnote := "×baseline column is ×pure-ftpd (Debian, run by `internal/realftpd`), measured in the same rounds; " + note
-		r.add(figure{section: "4", name: "1 KiB STOR per second, pure-ftpd as the baseline", unit: "/s", higher: true,
-			m: bench.MedianF(stor[bench.Mockftpd]), b: bench.MedianF(stor[pureFTPd]), l: math.NaN(), note: pnote})
-		r.add(figure{section: "4", name: "1 KiB RETR per second, pure-ftpd as the baseline", unit: "/s", higher: true,
-			m: bench.MedianF(retr[bench.Mockftpd]), b: bench.MedianF(retr[pureFTPd]), l: math.NaN(), note: pnote})
+	for _, p := range peers {
+		pnote := fmt.Sprintf("×baseline column is ×%s (Debian, run by `internal/realftpd`), measured in the same rounds; %s", p.name, note)
+		r.add(figure{section: "4", name: "1 KiB STOR per second, " + p.name + " as the baseline", unit: "/s", higher: true,
+			m: bench.MedianF(stor[bench.Mockftpd]), b: bench.MedianF(stor[p.name]), l: math.NaN(), note: pnote})
+		r.add(figure{section: "4", name: "1 KiB RETR per second, " + p.name + " as the baseline", unit: "/s", higher: true,
+			m: bench.MedianF(retr[bench.Mockftpd]), b: bench.MedianF(retr[p.name]), l: math.NaN(), note: pnote})
 	}
 	return nil
 }
 
-// pureFTPd names the peer in the 1 KiB figures.
-const pureFTPd = "pure-ftpd"
+// peerKinds are the real servers the 1 KiB figures run beside mockftpd
+// when they are installed: pure-ftpd, the issue's reference for small
+// transfers, and vsftpd.
+var peerKinds = []realftpd.Kind{realftpd.PureFTPd, realftpd.VSFTPD}
 
-// peer starts pure-ftpd, the issue's reference for small transfers, when
-// it is installed, and returns a client logged in to it, ready to
-// transfer; nil (with a note in the report) when it cannot run.
-func (r *runner) peer() (*bench.Client, func()) {
-	s, stop, err := realftpd.Run(realftpd.PureFTPd, realftpd.Options{Files: map[string]string{
+// peer is a real FTP server running beside the targets, with a client
+// logged in to it.
+type peer struct {
+	name  string
+	c     *bench.Client
+	close func()
+}
+
+// peers starts each of peerKinds that can run here and logs a client in,
+// ready to transfer; one that cannot run is left out, with a note in the
+// report saying why.
+func (r *runner) peers() []peer {
+	var out []peer
+	for _, kind := range peerKinds {
+		p, err := startPeer(kind)
+		if err != nil {
+			r.notes = append(r.notes, fmt.Sprintf("1 KiB figures without %s: %v (scripts/install-ftp-servers.sh installs it)", kind, err))
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func startPeer(kind realftpd.Kind) (peer, error) {
+	s, stop, err := realftpd.Run(kind, realftpd.Options{Files: map[string]string{
 		"up/":      "",
 		"up/small": string(bench.PatternBytes(bench.SmallSize)),
 	}})
 	if err != nil {
-		r.notes = append(r.notes, "1 KiB figures without pure-ftpd: "+err.Error()+" (scripts/install-ftp-servers.sh installs it)")
-		return nil, nil
+		return peer{}, err
 	}
 	c, err := bench.Dial(s.Addr)
 	if err == nil {
@@ -377,10 +399,9 @@ func (r *runner) peer() (*bench.Client, func()) {
 	}
 	if err != nil {
 		stop()
-		r.notes = append(r.notes, "1 KiB figures without pure-ftpd: "+err.Error())
-		return nil, nil
+		return peer{}, err
 	}
-	return c, func() { _ = c.Close(); stop() }
+	return peer{name: string(kind), c: c, close: func() { _ = c.Close(); stop() }}, nil
 }
 
 // 5. sessions opened at once

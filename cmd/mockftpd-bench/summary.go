@@ -28,8 +28,10 @@ func (r *runner) summary() []string {
 		}
 		line := fmt.Sprintf("%s: %s %s (baseline %s, limit %s) = %s baseline, %s limit",
 			s.label, fmtVal(f.m, f.unit), f.unit, fmtVal(f.b, f.unit), fmtVal(f.l, f.unit), fmtRatio(f.ratio(f.b)), fmtRatio(f.ratio(f.l)))
-		if p, ok := r.find(s.fig + ", pure-ftpd"); ok {
-			line += fmt.Sprintf(", pure-ftpd %s %s = %s pure-ftpd", fmtVal(p.b, p.unit), p.unit, fmtRatio(p.ratio(p.b)))
+		for _, kind := range peerKinds {
+			if p, ok := r.find(s.fig + ", " + string(kind)); ok {
+				line += fmt.Sprintf(", %s %s %s = %s %s", kind, fmtVal(p.b, p.unit), p.unit, fmtRatio(p.ratio(p.b)), kind)
+			}
 		}
 		for _, c := range r.checks {
 			switch c.what {
