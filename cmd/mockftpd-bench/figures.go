@@ -190,19 +190,31 @@ func (r *runner) roundTrip() error {
 		return err
 	}
 	defer closeAll()
+	kinds := bench.Kinds
+	peers := r.peers()
+	for _, p := range peers {
+		defer p.close()
+		cs[p.name] = p.c
+		kinds = append(slices.Clone(kinds), p.name)
+	}
 	rounds, per := r.reps(20, 4), r.reps(1000, 200)
 	for _, cmd := range []struct {
 		line string
 		code int
 	}{{"NOOP", 200}, {"PWD", 257}} {
-		samples, err := interleave(rounds, bench.Kinds, func(k string) ([]time.Duration, error) {
+		samples, err := interleave(rounds, kinds, func(k string) ([]time.Duration, error) {
 			return bench.RoundTrips(cs[k], cmd.line, cmd.code, per)
 		})
 		if err != nil {
 			return err
 		}
-		r.add(figure{section: "3", name: cmd.line + " round trip (one at a time)", unit: "µs",
-			note: fmt.Sprintf("median of %d×%d, targets interleaved", rounds, per)}.medians(samples, us))
+		note := fmt.Sprintf("median of %d×%d, targets interleaved", rounds, per)
+		r.add(figure{section: "3", name: cmd.line + " round trip (one at a time)", unit: "µs", note: note}.medians(samples, us))
+		for _, p := range peers {
+			r.add(figure{section: "3", name: cmd.line + " round trip, " + p.name + " as the baseline", unit: "µs",
+				m: us(bench.Median(samples[bench.Mockftpd])), b: us(bench.Median(samples[p.name])), l: math.NaN(),
+				note: fmt.Sprintf("×baseline column is ×%s (Debian, run by `internal/realftpd`), in the same rounds; %s", p.name, note)})
+		}
 	}
 	return nil
 }
@@ -351,9 +363,9 @@ func (r *runner) small() error {
 	return nil
 }
 
-// peerKinds are the real servers the 1 KiB figures run beside mockftpd
-// when they are installed: pure-ftpd, the issue's reference for small
-// transfers, and vsftpd.
+// peerKinds are the real servers the round trips and the 1 KiB figures
+// run beside mockftpd when they are installed: pure-ftpd, the issue's
+// reference for small transfers, and vsftpd.
 var peerKinds = []realftpd.Kind{realftpd.PureFTPd, realftpd.VSFTPD}
 
 // peer is a real FTP server running beside the targets, with a client
@@ -372,7 +384,10 @@ func (r *runner) peers() []peer {
 	for _, kind := range peerKinds {
 		p, err := startPeer(kind)
 		if err != nil {
-			r.notes = append(r.notes, fmt.Sprintf("1 KiB figures without %s: %v (scripts/install-ftp-servers.sh installs it)", kind, err))
+			note := fmt.Sprintf("figures without %s as a peer: %v (scripts/install-ftp-servers.sh installs it)", kind, err)
+			if !slices.Contains(r.notes, note) {
+				r.notes = append(r.notes, note)
+			}
 			continue
 		}
 		out = append(out, p)

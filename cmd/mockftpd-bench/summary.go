@@ -1,6 +1,9 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // summaryLines are the report's first lines: for each figure a test suite
 // feels, mockftpd's value, the baseline's and the limit's, the ratio and
@@ -29,7 +32,10 @@ func (r *runner) summary() []string {
 		line := fmt.Sprintf("%s: %s %s (baseline %s, limit %s) = %s baseline, %s limit",
 			s.label, fmtVal(f.m, f.unit), f.unit, fmtVal(f.b, f.unit), fmtVal(f.l, f.unit), fmtRatio(f.ratio(f.b)), fmtRatio(f.ratio(f.l)))
 		for _, kind := range peerKinds {
-			if p, ok := r.find(s.fig + ", " + string(kind)); ok {
+			// a peer's figure is named after the figure ("NOOP round trip (one
+			// at a time)" → "NOOP round trip, vsftpd as the baseline")
+			base := strings.TrimSpace(strings.TrimSuffix(s.fig, "("))
+			if p, ok := r.find(base + ", " + string(kind)); ok {
 				line += fmt.Sprintf(", %s %s %s = %s %s", kind, fmtVal(p.b, p.unit), p.unit, fmtRatio(p.ratio(p.b)), kind)
 			}
 		}
