@@ -32,6 +32,10 @@ type faultConn struct {
 	rd, wr    flow          // state per direction: Read is client to server, Write server to client
 	bw        *bufio.Writer // buffers the many small writes of a listing
 	probe     [1]byte
+	// busy counts the reads and writes under way: Close waits for them to
+	// count their bytes and note a fault's cut, so that the final reply a
+	// Close precedes (ABOR's 426) finds the transfer's books complete.
+	busy atomic.Int32
 }
 
 // newFaultConn wraps a transfer's data connection c (raw under TLS).
@@ -133,7 +137,17 @@ func (c *faultConn) Close() error {
 		}
 		err = c.Conn.Close()
 	})
+	c.settle()
 	return err
+}
+
+// settle waits, at most a second, until no read or write is under way on
+// c. Once c is closed they return at once; what is left is their
+// accounting.
+func (c *faultConn) settle() {
+	for i := 0; i < 1000 && c.busy.Load() > 0; i++ {
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // abandon closes the connection at once, without TLS's courtesies (ABOR,
@@ -264,6 +278,8 @@ func (c *faultConn) Write(p []byte) (int, error) {
 
 // write sends p from the server to the client, shaped by the fault.
 func (c *faultConn) write(p []byte) (int, error) {
+	c.busy.Add(1)
+	defer c.busy.Add(-1)
 	if !c.shaped(false) || len(p) == 0 {
 		n, err := c.Conn.Write(p)
 		c.count(n, false)
@@ -304,6 +320,8 @@ func (c *faultConn) write(p []byte) (int, error) {
 }
 
 func (c *faultConn) Read(p []byte) (int, error) {
+	c.busy.Add(1)
+	defer c.busy.Add(-1)
 	if !c.shaped(true) || len(p) == 0 {
 		n, err := c.Conn.Read(p)
 		c.count(n, true)
