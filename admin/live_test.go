@@ -229,14 +229,21 @@ func TestEventsStream(t *testing.T) {
 		t.Fatalf("the stream starts with %+v, want a reset", first[0])
 	}
 	uploadTwice(t, e.ftp.Addr())
-	s.until("the 452 by the rule", func(ev streamEvent) bool {
-		return ev.Entry != nil && ev.Entry.Command == "STOR" && ev.Entry.Arg == "b.txt" && ev.Entry.Rule == "disk full"
-	})
-	s.until("the rule's fire count", func(ev streamEvent) bool {
-		return ev.Status != nil && len(ev.Status.Rules) == 1 && ev.Status.Rules[0].Fires == 1
-	})
-	s.until("the session's end", func(ev streamEvent) bool {
-		return len(ev.Sessions) == 1 && ev.Sessions[0].Number == 1 && !ev.Sessions[0].Open
+	// the three come in the order the stream's batches put them: a session
+	// that ended in the same batch as its last command shows ended before
+	// the status with the rule's count
+	var refused, counted, ended bool
+	s.until("the 452 by the rule, the rule's fire count and the session's end", func(ev streamEvent) bool {
+		if ev.Entry != nil && ev.Entry.Command == "STOR" && ev.Entry.Arg == "b.txt" && ev.Entry.Rule == "disk full" {
+			refused = true
+		}
+		if ev.Status != nil && len(ev.Status.Rules) == 1 && ev.Status.Rules[0].Fires == 1 {
+			counted = true
+		}
+		if len(ev.Sessions) == 1 && ev.Sessions[0].Number == 1 && !ev.Sessions[0].Open {
+			ended = true
+		}
+		return refused && counted && ended
 	})
 	s.until("a cursor", func(ev streamEvent) bool { return ev.Type == "cursor" && ev.Cursor != "" })
 
