@@ -295,7 +295,9 @@ func (s *session) concludeLocked(cmd *command, tr *transfer, final reply) (r rep
 // replaced: by the scripted one (Reply; Code 0 without Raw sends none), or
 // else by what a server says when its data connection breaks: 425 when it
 // never opened, 426 when it broke midway. A transfer the client aborted
-// ends with 426 even when the server had sent everything.
+// ends with 426 whatever the real server said: it may have finished (2xx),
+// or seen the engine give up the data connection at the ABOR before it
+// handled the ABOR itself (ftpserverlib's 550 "Issue during transfer").
 func (tr *transfer) finalReply(final reply, end string) (reply, bool) {
 	f := tr.fault
 	scripted := func(def int) (reply, bool) {
@@ -314,7 +316,7 @@ func (tr *transfer) finalReply(final reply, end string) (reply, bool) {
 		return scripted(426)
 	case tr.noted() == endNone: // the client's PORT address could not be reached
 		return newReply(425, ""), true
-	case end == endAborted && final.code/100 == 2:
+	case end == endAborted && final.code != 426:
 		return newReply(426, ""), true
 	}
 	return final, true
