@@ -112,9 +112,12 @@ func (n Normalisation) Apply(s string) string { return n.re.ReplaceAllString(s, 
 
 // Ports hides the data addresses of 227, 229, PORT and EPRT, and the
 // port pure-ftpd's 150 names in active mode: they name each run's own
-// ports.
+// ports. pure-ftpd's 150 has been seen as the first line of a multi-line
+// reply too ("150-Connecting to port N", after REST, once in a loaded run
+// where the same script through the recording proxy got the one-line
+// form): both show as "150 Connecting to port PORT".
 var Ports = []Normalisation{
-	NewNormalisation("150 active data port", `^(< 150 Connecting to port )\d+`, "${1}PORT"),
+	NewNormalisation("150 active data port", `^< 150[- ]Connecting to port \d+`, "< 150 Connecting to port PORT"),
 	NewNormalisation("227 address", `^(< 227 .*?)\d+,\d+,\d+,\d+,\d+,\d+`, "${1}h1,h2,h3,h4,p1,p2"),
 	NewNormalisation("229 port", `^(< 229 .*?\(\|\|\|)\d+\|`, "${1}PORT|"),
 	NewNormalisation("PORT address", `^> PORT \d+,\d+,\d+,\d+,\d+,\d+`, "> PORT h1,h2,h3,h4,p1,p2"),

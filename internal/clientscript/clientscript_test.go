@@ -43,3 +43,16 @@ func TestScriptsAgainstMockftpd(t *testing.T) {
 		}
 	}
 }
+
+// TestPortsHidesPureFTPdsActive150 checks that pure-ftpd's active-mode 150
+// compares equal in its one-line and multi-line forms, whatever the port.
+func TestPortsHidesPureFTPdsActive150(t *testing.T) {
+	a := clientscript.Transcript{"> RETR up.txt", "< 150-Connecting to port 55319", "< 150 0.0 kbytes to download"}.Normalise(clientscript.Ports)
+	b := clientscript.Transcript{"> RETR up.txt", "< 150 Connecting to port 40001", "< 150 0.0 kbytes to download"}.Normalise(clientscript.Ports)
+	if d := clientscript.Diff(a, b); d != "" {
+		t.Fatal(d)
+	}
+	if a[1] != "< 150 Connecting to port PORT" {
+		t.Fatalf("normalised to %q", a[1])
+	}
+}
