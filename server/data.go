@@ -39,6 +39,14 @@ type dataListener struct {
 	bound     atomic.Pointer[dataBinding]
 	closed    chan struct{} // closed by Close: a dial or a refused wait stops
 	closeOnce sync.Once
+	settled   chan struct{} // closed once bound or closed (see registerPassive)
+	settle    sync.Once
+}
+
+// bind ties the listener to a session.
+func (l *dataListener) bind(b *dataBinding) {
+	l.bound.Store(b)
+	l.settle.Do(func() { close(l.settled) })
 }
 
 // dataBinding ties a passive listener to the session that announced it.
@@ -93,11 +101,17 @@ func (l *dataListener) dropPending() {
 	_ = d.SetDeadline(time.Time{})
 }
 
-// Close closes the listener and stops a dial or a wait in Accept.
+// Close closes the listener (with multiplexed ports, ends its
+// reservation) and stops a dial or a wait in Accept.
 func (l *dataListener) Close() error {
-	l.closeOnce.Do(func() { close(l.closed) })
-	l.srv.forgetPassive(l)
-	return l.Listener.Close()
+	err := l.Listener.Close() // first: the port is free once the pool says so
+	l.closeOnce.Do(func() {
+		close(l.closed)
+		l.srv.forgetPassive(l)
+		l.srv.pool.release(l.port)
+	})
+	l.settle.Do(func() { close(l.settled) })
+	return err
 }
 
 // sameHost reports whether two addresses have the same IP.

@@ -98,14 +98,16 @@ func (d *driver) GetTLSConfig() (*tls.Config, error) {
 	return d.srv.tls.get()
 }
 
-// WrapPassiveListener registers each passive listener so that the engine
-// can bind it to its session when it relays the 227/229 reply.
+// WrapPassiveListener registers each passive listener (with multiplexed
+// ports, a reservation of a port for the client's address) so that the
+// engine can bind it to its session when it relays the 227/229 reply.
 func (d *driver) WrapPassiveListener(l net.Listener) (net.Listener, error) {
 	port := 0
 	if a, ok := l.Addr().(*net.TCPAddr); ok {
 		port = a.Port
 	}
-	dl := &dataListener{Listener: l, srv: d.srv, port: port, closed: make(chan struct{})}
+	dl := &dataListener{Listener: l, srv: d.srv, port: port, closed: make(chan struct{}), settled: make(chan struct{})}
+	d.srv.pool.hold(port)
 	d.srv.registerPassive(dl)
 	return dl, nil
 }

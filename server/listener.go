@@ -22,6 +22,9 @@ type controlListener struct {
 	mu     sync.Mutex
 	queue  []net.Conn // sessions prepared off the accept goroutine
 	closed bool
+
+	stopped  chan struct{} // closed by Close: ftpserverlib's Stop
+	stopOnce sync.Once
 }
 
 // Accept returns the next session's upstream connection, or a
@@ -45,7 +48,12 @@ func (l *controlListener) Accept() (net.Conn, error) {
 			var ne net.Error
 			switch {
 			case errors.Is(err, net.ErrClosed):
-				_ = l.Close()
+				// The server closed the TCP listener (Close, Shutdown): no
+				// session more. Serve ends only when ftpserverlib's Stop
+				// closes this listener: a Serve that has ended makes Stop
+				// return at once, leaving its passive listeners open.
+				l.shut()
+				<-l.stopped
 			case errors.As(err, &ne) && ne.Timeout():
 				l.setDeadline(time.Time{}) // woken by queue; it is checked next
 			default:
@@ -82,8 +90,16 @@ func (l *controlListener) setDeadline(t time.Time) {
 	}
 }
 
-// Close closes the TCP listener; sessions still queued end unserved.
+// Close closes the TCP listener and ends Accept; sessions still queued
+// end unserved.
 func (l *controlListener) Close() error {
+	l.shut()
+	l.stopOnce.Do(func() { close(l.stopped) })
+	return nil
+}
+
+// shut closes the TCP listener; sessions still queued end unserved.
+func (l *controlListener) shut() {
 	l.mu.Lock()
 	l.closed = true
 	queued := l.queue
@@ -93,7 +109,6 @@ func (l *controlListener) Close() error {
 	for _, c := range queued {
 		l.srv.unserved(c.(*upstreamConn).remote.sess)
 	}
-	return nil
 }
 
 func (l *controlListener) Addr() net.Addr { return l.ln.Addr() }

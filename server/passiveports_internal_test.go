@@ -3,16 +3,14 @@ package server
 import (
 	"net"
 	"testing"
+	"time"
 )
 
 func TestPassivePortsOddOffsets(t *testing.T) {
 	p := passivePorts{lo: 32768, n: (60999 - 32768 + 1) / 2}
 	seen := map[int]bool{}
 	for range 1000 {
-		ex, ln, ok := p.FetchNext()
-		if !ok || ex != ln {
-			t.Fatalf("FetchNext = %d, %d, %v", ex, ln, ok)
-		}
+		ln := p.next()
 		if ln < 32768 || ln > 60999 || (ln-32768)%2 != 1 {
 			t.Fatalf("port %d: want an odd offset in 32768-60999", ln)
 		}
@@ -24,6 +22,71 @@ func TestPassivePortsOddOffsets(t *testing.T) {
 	r := ephemeralPorts()
 	if r.lo <= 0 || r.n <= 0 || r.lo+2*r.n > 65536 {
 		t.Fatalf("ephemeral range %+v", r)
+	}
+}
+
+// TestPassivePool: known ports nobody holds are offered first, a new one
+// comes after at most poolFreeRun of them (and whenever none is free), held
+// ports are not offered, and a release makes a port free again once its
+// last reservation ends.
+func TestPassivePool(t *testing.T) {
+	p := newPassivePool()
+	fetch := func() int {
+		ex, ln, ok := p.FetchNext()
+		if !ok || ex != ln {
+			t.Fatalf("FetchNext = %d, %d, %v", ex, ln, ok)
+		}
+		return ln
+	}
+	a := fetch() // nothing known: new ports
+	b := fetch()
+	if a == b || p.has(a) {
+		t.Fatalf("new ports %d, %d; has(%d) = %v before a reservation", a, b, a, p.has(a))
+	}
+	p.hold(a)
+	p.hold(b)
+	if !p.has(a) || !p.has(b) {
+		t.Fatal("held ports are not known")
+	}
+	if c := fetch(); c == a || c == b {
+		t.Fatalf("a held port (%d) was offered", c)
+	}
+	p.release(a)
+	p.release(a) // a second release of the same reservation is ignored
+	if c := fetch(); c != a {
+		t.Fatalf("offered %d, want the free port %d", c, a)
+	}
+	if c := fetch(); c == a || c == b {
+		t.Fatalf("after the only free port, offered %d, want a new one", c)
+	}
+	p.hold(a) // two reservations (clients at two addresses)
+	p.hold(a)
+	p.release(a)
+	if c := fetch(); c == a {
+		t.Fatal("a port still held once was offered")
+	}
+	p.release(a)
+	p.release(b)
+	// 20 more known ports, all free (22 with a and b): runs of poolFreeRun known ports, then a new one
+	for i := range 20 {
+		p.hold(40001 + 2*i)
+	}
+	for i := range 20 {
+		p.release(40001 + 2*i)
+	}
+	seen := map[int]bool{}
+	p.offered = 0
+	for i := range 3 * (poolFreeRun + 1) {
+		port := fetch()
+		if known := p.has(port); known != (i%(poolFreeRun+1) != poolFreeRun) {
+			t.Fatalf("fetch %d: port %d known = %v", i, port, known)
+		}
+		if p.has(port) {
+			seen[port] = true
+		}
+	}
+	if len(seen) != 22 {
+		t.Fatalf("the free ports offered in turn: %d of 22", len(seen))
 	}
 }
 
@@ -39,5 +102,49 @@ func TestOnIPv4(t *testing.T) {
 		if got := onIPv4(a); got != c.want {
 			t.Errorf("onIPv4(%s) = %v, want %v", c.addr, got, c.want)
 		}
+	}
+}
+
+// TestRegisterPassiveOneUnbound: two listeners on one port (clients at two
+// addresses holding a multiplexed port at once) are bound in the order
+// their sessions relay the 229: the second waits until the first is bound.
+func TestRegisterPassiveOneUnbound(t *testing.T) {
+	s := &Server{passive: map[int][]*dataListener{}}
+	mk := func() *dataListener {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &dataListener{Listener: ln, srv: s, port: 5, closed: make(chan struct{}), settled: make(chan struct{})}
+	}
+	l1, l2 := mk(), mk()
+	defer l1.Close()
+	defer l2.Close()
+	s.registerPassive(l1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.registerPassive(l2)
+	}()
+	select {
+	case <-done:
+		t.Fatal("a second listener on the port was registered while the first was unbound")
+	case <-time.After(50 * time.Millisecond):
+	}
+	b1, b2 := &dataBinding{}, &dataBinding{}
+	if got := s.bindData(5, b1); got != l1 {
+		t.Fatal("the first relay did not bind the first listener")
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second listener stayed unregistered after the first was bound")
+	}
+	if got := s.bindData(5, b2); got != l2 || l1.bound.Load() != b1 {
+		t.Fatal("the second relay did not bind the second listener")
+	}
+	_ = l1.Close()
+	if got := s.passive[5]; len(got) != 1 || got[0] != l2 {
+		t.Fatalf("after closing the first: %v", got)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,7 +52,8 @@ type Server struct {
 	sessions  map[*session]struct{} // open sessions
 	closing   map[*session]struct{} // ended sessions still reading their client's last bytes
 	perIP     map[string]int
-	passive   map[int]*dataListener
+	passive   map[int][]*dataListener // open passive listeners by port (several: clients at other addresses, see registerPassive)
+	pool      *passivePool            // the passive ports, when multiplexed (nil: a listener per PASV/EPSV)
 	uploads   []Upload
 	uploadsCh chan struct{}
 
@@ -100,7 +102,7 @@ func Start(cfg Config) (*Server, error) {
 		sessions:  make(map[*session]struct{}),
 		closing:   make(map[*session]struct{}),
 		perIP:     make(map[string]int),
-		passive:   make(map[int]*dataListener),
+		passive:   make(map[int][]*dataListener),
 		uploadsCh: make(chan struct{}),
 		draining:  make(chan struct{}),
 		closed:    make(chan struct{}),
@@ -121,10 +123,12 @@ func Start(cfg Config) (*Server, error) {
 	}
 	s.ln = ln
 	if cfg.PassivePorts.Start == 0 && onIPv4(ln.Addr()) {
-		// named passive ports instead of port 0 (see passivePorts)
-		settings.PassiveTransferPortRange = ephemeralPorts()
+		// a listener per passive port, not per PASV/EPSV (see passivePool)
+		s.pool = newPassivePool()
+		settings.PassiveTransferPortRange = s.pool
+		settings.PassiveTransferPortMultiplexing = true
 	}
-	s.control = &controlListener{srv: s, ln: ln}
+	s.control = &controlListener{srv: s, ln: ln, stopped: make(chan struct{})}
 	settings.Listener = s.control
 	s.ftp = ftpserver.NewFtpServer(&driver{srv: s, settings: settings})
 	// ftpserverlib's own messages are details of the engine's work: show
@@ -327,30 +331,68 @@ func hostOf(a net.Addr) string {
 // bindData ties the passive listener on port to a session, and returns it.
 func (s *Server) bindData(port int, b *dataBinding) *dataListener {
 	s.mu.Lock()
-	l := s.passive[port]
+	l := s.unboundLocked(port)
 	s.mu.Unlock()
 	if l != nil {
-		l.bound.Store(b)
+		l.bind(b)
 	}
 	return l
 }
 
+// unboundLocked returns the listener on port not yet bound to a session.
+func (s *Server) unboundLocked(port int) *dataListener {
+	for _, l := range s.passive[port] {
+		if l.bound.Load() == nil {
+			return l
+		}
+	}
+	return nil
+}
+
+// registerPassive notes a new passive listener. With multiplexed ports,
+// clients at different addresses may hold the same port at once (each
+// with a listener of its own); a new listener waits until the one before
+// it on its port is bound (its session is writing the 227/229 that names
+// the port) or closed, so that bindData never has two to choose from.
 func (s *Server) registerPassive(l *dataListener) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.passive[l.port] = l
+	var timeout <-chan time.Time
+	for range 100 {
+		s.mu.Lock()
+		prev := s.unboundLocked(l.port)
+		if prev == nil {
+			s.passive[l.port] = append(s.passive[l.port], l)
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		if timeout == nil {
+			timeout = time.After(time.Second)
+		}
+		select {
+		case <-prev.settled:
+		case <-timeout:
+			s.mu.Lock()
+			s.passive[l.port] = append(s.passive[l.port], l)
+			s.mu.Unlock()
+			return
+		}
+	}
 }
 
 func (s *Server) forgetPassive(l *dataListener) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.passive[l.port] == l {
+	ls := slices.DeleteFunc(s.passive[l.port], func(o *dataListener) bool { return o == l })
+	if len(ls) == 0 {
 		delete(s.passive, l.port)
+	} else {
+		s.passive[l.port] = ls
 	}
 }
 
 // ownPort reports whether port is one mockftpd listens on: the control
-// port, the admin API's, the passive range, an open passive listener.
+// port, the admin API's, the passive range, the pool's passive ports, an
+// open passive listener.
 func (s *Server) ownPort(port int) bool {
 	if port == s.Port() {
 		return true
@@ -359,6 +401,9 @@ func (s *Server) ownPort(port int) bool {
 		return true
 	}
 	if r := s.cfg.PassivePorts; r.Start > 0 && port >= r.Start && port <= r.End {
+		return true
+	}
+	if s.pool.has(port) {
 		return true
 	}
 	s.mu.Lock()

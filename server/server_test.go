@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -690,29 +691,66 @@ func TestPassivePortsAndPublicHost(t *testing.T) {
 	}
 }
 
-// TestPassivePortsNamed: without a configured range, an IPv4 server binds
-// named passive ports (odd offsets of the ephemeral range, see
-// passivePorts), a new one per EPSV, and transfers work through them.
-func TestPassivePortsNamed(t *testing.T) {
+// TestPassivePortsPooled: without a configured range, an IPv4 server keeps
+// a listener per passive port and reuses its ports (see passivePool): a
+// port whose reservation ended is named again, transfers work through
+// them, from a second loopback address too, a connection from another
+// address never takes a session's reservation, and PORT may not name a
+// pool port.
+func TestPassivePortsPooled(t *testing.T) {
 	t.Parallel()
 	srv := ftptest.New(t)
-	if err := srv.WriteFile("/f.txt", []byte("named ports")); err != nil {
+	if err := srv.WriteFile("/f.txt", []byte("pooled ports")); err != nil {
 		t.Fatal(err)
 	}
 	c := rawDial(t, srv.Addr())
 	c.Login("u", "p")
-	seen := map[string]bool{}
+	var ports []int
 	for range 3 {
-		msg := c.Cmd(229, "EPSV")
-		seen[msg] = true
+		ports = append(ports, epsvPort(t, c.Cmd(229, "EPSV")))
 	}
-	if len(seen) != 3 {
-		t.Fatalf("three EPSV replies named %d different ports: %v", len(seen), seen)
+	// the second EPSV reserves before the first is released; the third
+	// gets the first's port back
+	if ports[0] == ports[1] || ports[2] != ports[0] {
+		t.Fatalf("three EPSVs named ports %v, want A, B, A", ports)
 	}
+	if msg := c.Cmd(501, "PORT 127,0,0,1,%d,%d", ports[1]>>8, ports[1]&0xff); !strings.Contains(msg, "one of the server's own") {
+		t.Fatalf("PORT to a pool port: %q", msg)
+	}
+
+	// another address connecting to the reserved port gets nothing; the
+	// session's own connection then carries its RETR
+	other := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: clientTimeout}
+	if stray, err := other.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[2]))); err == nil {
+		_ = stray.SetReadDeadline(time.Now().Add(clientTimeout))
+		if n, err := stray.Read(make([]byte, 64)); err == nil {
+			t.Fatalf("a connection from 127.0.0.2 to a reservation of 127.0.0.1 read %d bytes", n)
+		}
+		_ = stray.Close()
+	}
+	d, err := deadlineDial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[2])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	c.Cmd(150, "RETR /f.txt")
+	if got, err := io.ReadAll(d); err != nil || string(got) != "pooled ports" {
+		t.Fatalf("RETR on the reserved port: %q, %v", got, err)
+	}
+	c.Expect(226)
+
 	jc := login(t, srv.Addr(), "u", "p")
+	jc2 := dial(t, srv.Addr(), ftp.DialWithDialFunc(func(network, addr string) (net.Conn, error) {
+		return other.Dial(network, addr)
+	}))
+	if err := jc2.Login("u", "p"); err != nil {
+		t.Fatal(err)
+	}
 	for range 3 {
-		if got, err := retr(jc, "/f.txt", 0); err != nil || string(got) != "named ports" {
-			t.Fatalf("RETR: %q, %v", got, err)
+		for _, cl := range []*ftp.ServerConn{jc, jc2} {
+			if got, err := retr(cl, "/f.txt", 0); err != nil || string(got) != "pooled ports" {
+				t.Fatalf("RETR: %q, %v", got, err)
+			}
 		}
 	}
 }

@@ -100,7 +100,7 @@ func newServeFlags(stderr io.Writer) *serveFlags {
 	s.SetOutput(stderr)
 	s.StringVar(&f.listen, "listen", "127.0.0.1:2121", "control `address` to listen on")
 	s.StringVar(&f.root, "root", "", "serve this host `directory` (jailed) instead of an in-memory filesystem")
-	s.StringVar(&f.passivePorts, "passive-ports", "", "passive data port `range`, e.g. 30000-30009 (default: any free port)")
+	s.StringVar(&f.passivePorts, "passive-ports", "", "passive data port `range`, e.g. 30000-30009 (default: free ports, kept for the next transfers)")
 	s.StringVar(&f.publicHost, "public-host", "", "IPv4 `address` or host name advertised in PASV replies (Docker, NAT)")
 	s.StringVar(&f.tlsMode, "tls", string(server.DefaultTLS), "FTPS `mode`: none, explicit (AUTH TLS offered) or implicit")
 	s.StringVar(&f.cert, "cert", "", "TLS certificate `file` (PEM); without one a self-signed certificate is made in memory")
