@@ -41,6 +41,16 @@ type dataListener struct {
 	closeOnce sync.Once
 	settled   chan struct{} // closed once bound or closed (see registerPassive)
 	settle    sync.Once
+	taken     atomic.Bool // a connection came through (see Close)
+}
+
+// accept accepts from ftpserverlib's listener, noting a connection.
+func (l *dataListener) accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.taken.Store(true)
+	}
+	return c, err
 }
 
 // bind ties the listener to a session.
@@ -60,14 +70,14 @@ type dataBinding struct {
 func (l *dataListener) Accept() (net.Conn, error) {
 	b := l.bound.Load()
 	if b == nil {
-		return l.Listener.Accept()
+		return l.accept()
 	}
 	s := b.sess
 	tr := s.currentTransfer()
 	if b.target != nil {
 		return s.dialData(b.target, tr, l.closed)
 	}
-	raw, err := l.Listener.Accept()
+	raw, err := l.accept()
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +102,7 @@ func (l *dataListener) dropPending() {
 	// the wait when nothing is
 	_ = d.SetDeadline(time.Now().Add(5 * time.Millisecond))
 	for range 16 {
-		c, err := l.Listener.Accept()
+		c, err := l.accept()
 		if err != nil {
 			break
 		}
@@ -104,7 +114,10 @@ func (l *dataListener) dropPending() {
 // Close closes the listener (with multiplexed ports, ends its
 // reservation) and stops a dial or a wait in Accept.
 func (l *dataListener) Close() error {
-	err := l.Listener.Close() // first: the port is free once the pool says so
+	var err error
+	if !l.handedOver() {
+		err = l.Listener.Close() // first: the port is free once the pool says so
+	}
 	l.closeOnce.Do(func() {
 		close(l.closed)
 		l.srv.forgetPassive(l)
@@ -112,6 +125,37 @@ func (l *dataListener) Close() error {
 	})
 	l.settle.Do(func() { close(l.settled) })
 	return err
+}
+
+// handedOver reports whether ftpserverlib's multiplexer handed this
+// reservation a connection already. It forgot the reservation then, and
+// closing it would end another: ftpserverlib v0.32.3 ends the reservation
+// of the port for the client's address, whichever it is, so when the same
+// client has reserved the port again from another session (two PASV/EPSVs
+// offered the same free port at once), that session's data connection
+// would be turned away and its transfer fail with 425 after the data
+// timeout (seen in 200 sessions at once). Only a port reserved twice needs
+// the question; a connection still waiting is taken (and closed) to answer.
+func (l *dataListener) handedOver() bool {
+	switch {
+	case l.srv.pool == nil:
+		return false
+	case l.taken.Load():
+		return true
+	case !l.srv.pool.shared(l.port):
+		return false
+	}
+	d, ok := l.Listener.(interface{ SetDeadline(time.Time) error })
+	if !ok {
+		return false
+	}
+	_ = d.SetDeadline(time.Now().Add(time.Millisecond))
+	c, err := l.accept()
+	if err != nil {
+		return false
+	}
+	l.srv.closeData(c)
+	return true
 }
 
 // sameHost reports whether two addresses have the same IP.

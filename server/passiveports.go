@@ -75,8 +75,8 @@ func newPassivePool() *passivePool {
 }
 
 // poolFreeRun is how many known ports are offered in a row before a new
-// one, so that the candidates of one PASV/EPSV (16) always include a port
-// nobody holds, whatever other sessions reserve meanwhile.
+// one, so that the candidates of one PASV/EPSV (16) always include new
+// ports, whatever other sessions reserve meanwhile.
 const poolFreeRun = 8
 
 // FetchNext returns the next candidate port, as both the port announced
@@ -92,6 +92,12 @@ func (p *passivePool) FetchNext() (int, int, bool) {
 	}
 	p.offered = 0
 	port := ephemeralPorts().next()
+	for range 8 { // a port the pool has is offered as a free one, or is held
+		if !p.known[port] {
+			break
+		}
+		port = ephemeralPorts().next()
+	}
 	return port, port, true
 }
 
@@ -129,6 +135,15 @@ func (p *passivePool) release(port int) {
 	}
 	delete(p.held, port)
 	p.free = append(p.free, port)
+}
+
+// shared reports whether port is reserved more than once (by clients at
+// different addresses, or by one whose first reservation has had its
+// connection).
+func (p *passivePool) shared(port int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.held[port] > 1
 }
 
 // has reports whether the pool listens on port.

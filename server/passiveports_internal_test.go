@@ -1,7 +1,11 @@
 package server
 
 import (
+	"io"
 	"net"
+	"net/textproto"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -147,4 +151,103 @@ func TestRegisterPassiveOneUnbound(t *testing.T) {
 	if got := s.passive[5]; len(got) != 1 || got[0] != l2 {
 		t.Fatalf("after closing the first: %v", got)
 	}
+}
+
+// TestPoolPortTakenTwice: a client (one address) whose data connection
+// came through a multiplexed port, and who reserves the same port again
+// from another session before the first is closed, still gets the second
+// connection: closing the first reservation must not end the second
+// (ftpserverlib ends a port's reservation by address; see
+// dataListener.Close). Without that care the second RETR fails with 425
+// after the data timeout.
+func TestPoolPortTakenTwice(t *testing.T) {
+	srv, err := Start(Config{Listen: "127.0.0.1:0", DataTimeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if srv.pool == nil {
+		t.Skip("no multiplexed passive ports on this machine's loopback")
+	}
+	if err := srv.WriteFile("/f", []byte("twice")); err != nil {
+		t.Fatal(err)
+	}
+	a, b := poolClient(t, srv.Addr()), poolClient(t, srv.Addr())
+	port := epsv(t, a)
+	dataA, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dataA.Close()
+	// ftpserverlib hands dataA to a's reservation as it comes (give it a
+	// moment), and forgets the reservation; then the pool offers the port
+	// again, as when two PASV/EPSVs at once were both offered it
+	time.Sleep(50 * time.Millisecond)
+	srv.pool.mu.Lock()
+	srv.pool.free = append(srv.pool.free, port)
+	srv.pool.mu.Unlock()
+	if got := epsv(t, b); got != port {
+		t.Fatalf("b's EPSV named %d, want a's port %d", got, port)
+	}
+	epsv(t, a) // a's first reservation is closed
+	dataB, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dataB.Close()
+	b.cmd(t, "RETR /f", 150)
+	_ = dataB.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if got, err := io.ReadAll(dataB); err != nil || string(got) != "twice" {
+		t.Fatalf("b's RETR through the port a took before: %q, %v", got, err)
+	}
+	b.cmd(t, "", 226)
+}
+
+type poolConn struct {
+	c  net.Conn
+	tp *textproto.Conn
+}
+
+func poolClient(t *testing.T, addr string) *poolConn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	p := &poolConn{c: c, tp: textproto.NewConn(c)}
+	p.cmd(t, "", 220)
+	p.cmd(t, "USER u", 331)
+	p.cmd(t, "PASS p", 230)
+	return p
+}
+
+// cmd sends line (none when empty) and reads a reply with the code want.
+func (p *poolConn) cmd(t *testing.T, line string, want int) string {
+	t.Helper()
+	if line != "" {
+		if err := p.tp.PrintfLine("%s", line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, msg, err := p.tp.ReadResponse(want)
+	if err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	return msg
+}
+
+func epsv(t *testing.T, p *poolConn) int {
+	t.Helper()
+	msg := p.cmd(t, "EPSV", 229)
+	open, end := strings.Index(msg, "(|||"), strings.LastIndex(msg, "|)")
+	if open < 0 || end < open+4 {
+		t.Fatalf("no port in %q", msg)
+	}
+	port, err := strconv.Atoi(msg[open+4 : end])
+	if err != nil {
+		t.Fatalf("no port in %q", msg)
+	}
+	return port
 }
