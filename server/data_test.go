@@ -233,20 +233,6 @@ func (d *rawData) channel() (get func() (net.Conn, error), listener net.Listener
 	}, ln
 }
 
-func epsvPort(t *testing.T, msg string) int {
-	t.Helper()
-	open := strings.Index(msg, "(|||")
-	if open < 0 {
-		t.Fatalf("no port in %q", msg)
-	}
-	rest := msg[open+4:]
-	p, err := strconv.Atoi(rest[:strings.IndexByte(rest, '|')])
-	if err != nil {
-		t.Fatalf("bad port in %q", msg)
-	}
-	return p
-}
-
 // reply reads the next reply within wait; code 0 means none came.
 func (d *rawData) reply(wait time.Duration) (int, string, time.Time) {
 	d.t.Helper()

@@ -24,6 +24,7 @@ var (
 	deadlineDial = tc.DeadlineDial
 	portArg      = tc.PortArg
 	pasvAddr     = tc.PasvAddr
+	epsvPort     = tc.EPSVPort
 	retr         = tc.Retr
 	wantCode     = tc.WantReply
 )

@@ -3,11 +3,11 @@ package server
 import (
 	"io"
 	"net"
-	"net/textproto"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	tc "github.com/mockftpd/mockftpd/internal/testclient"
 )
 
 func TestPassivePortsOddOffsets(t *testing.T) {
@@ -172,8 +172,10 @@ func TestPoolPortTakenTwice(t *testing.T) {
 	if err := srv.WriteFile("/f", []byte("twice")); err != nil {
 		t.Fatal(err)
 	}
-	a, b := poolClient(t, srv.Addr()), poolClient(t, srv.Addr())
-	port := epsv(t, a)
+	a, b := tc.RawDial(t, srv.Addr()), tc.RawDial(t, srv.Addr())
+	a.Login("u", "p")
+	b.Login("u", "p")
+	port := tc.EPSVPort(t, a.Cmd(229, "EPSV"))
 	dataA, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -186,68 +188,19 @@ func TestPoolPortTakenTwice(t *testing.T) {
 	srv.pool.mu.Lock()
 	srv.pool.free = append(srv.pool.free, port)
 	srv.pool.mu.Unlock()
-	if got := epsv(t, b); got != port {
+	if got := tc.EPSVPort(t, b.Cmd(229, "EPSV")); got != port {
 		t.Fatalf("b's EPSV named %d, want a's port %d", got, port)
 	}
-	epsv(t, a) // a's first reservation is closed
+	a.Cmd(229, "EPSV") // a's first reservation is closed
 	dataB, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer dataB.Close()
-	b.cmd(t, "RETR /f", 150)
+	b.Cmd(150, "RETR /f")
 	_ = dataB.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if got, err := io.ReadAll(dataB); err != nil || string(got) != "twice" {
 		t.Fatalf("b's RETR through the port a took before: %q, %v", got, err)
 	}
-	b.cmd(t, "", 226)
-}
-
-type poolConn struct {
-	c  net.Conn
-	tp *textproto.Conn
-}
-
-func poolClient(t *testing.T, addr string) *poolConn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	p := &poolConn{c: c, tp: textproto.NewConn(c)}
-	p.cmd(t, "", 220)
-	p.cmd(t, "USER u", 331)
-	p.cmd(t, "PASS p", 230)
-	return p
-}
-
-// cmd sends line (none when empty) and reads a reply with the code want.
-func (p *poolConn) cmd(t *testing.T, line string, want int) string {
-	t.Helper()
-	if line != "" {
-		if err := p.tp.PrintfLine("%s", line); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, msg, err := p.tp.ReadResponse(want)
-	if err != nil {
-		t.Fatalf("%s: %v", line, err)
-	}
-	return msg
-}
-
-func epsv(t *testing.T, p *poolConn) int {
-	t.Helper()
-	msg := p.cmd(t, "EPSV", 229)
-	open, end := strings.Index(msg, "(|||"), strings.LastIndex(msg, "|)")
-	if open < 0 || end < open+4 {
-		t.Fatalf("no port in %q", msg)
-	}
-	port, err := strconv.Atoi(msg[open+4 : end])
-	if err != nil {
-		t.Fatalf("no port in %q", msg)
-	}
-	return port
+	b.Expect(226)
 }

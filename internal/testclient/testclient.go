@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,4 +175,23 @@ func PasvAddr(t testing.TB, msg string) string {
 		t.Fatalf("bad address in %q: %v", msg, err)
 	}
 	return fmt.Sprintf("%d.%d.%d.%d:%d", h1, h2, h3, h4, p1<<8|p2)
+}
+
+// EPSVPort reads the port of a 229 reply's text.
+func EPSVPort(t testing.TB, msg string) int {
+	t.Helper()
+	open := strings.Index(msg, "(|||")
+	if open < 0 {
+		t.Fatalf("no port in %q", msg)
+	}
+	rest := msg[open+4:]
+	end := strings.IndexByte(rest, '|')
+	if end < 0 {
+		t.Fatalf("no port in %q", msg)
+	}
+	p, err := strconv.Atoi(rest[:end])
+	if err != nil {
+		t.Fatalf("bad port in %q", msg)
+	}
+	return p
 }
